@@ -1,0 +1,69 @@
+# Core commands: test, detect, demo, bench vision. Sourced by tools/edgeinv.
+
+help_core() {
+    echo "  eval --model M --data DIR   accuracy of a detector on images/ + labels/ (YOLO text)"
+}
+
+cmd_test() {
+    ensure_vision_runtime
+    local need
+    for need in $(declare -F | awk '{print $3}' | grep '^test_needs_' | sort); do
+        verbose "preparing: $need"
+        "$need"
+    done
+    ensure_built
+    local results="$EDGEINV_DEPS/test-results"
+    rm -rf "$results"
+    say "running tests"
+    local rc=0
+    dotnet test "$EDGEINV_ROOT/EdgeInventory.sln" -c "$EDGEINV_CONFIGURATION" --no-build -nologo \
+        --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@" || rc=$?
+    # One plain closing line over all test assemblies.
+    local passed=0 failed=0 skipped=0 trx counters
+    for trx in "$results"/*.trx; do
+        [ -f "$trx" ] || continue
+        counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+        passed=$((passed + $(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")))
+        failed=$((failed + $(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")))
+        skipped=$((skipped + $(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")))
+    done
+    echo "$passed passed, $failed failed, $skipped skipped"
+    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then say "dotnet test exited with $rc"; fi
+    return "$rc"
+}
+
+cmd_detect() {
+    ensure_vision_runtime
+    run_cli detect "$@"
+}
+
+cmd_eval() {
+    ensure_vision_runtime
+    run_cli eval "$@"
+}
+
+cmd_demo() {
+    ensure_vision_runtime
+    run_cli demo "$@"
+}
+
+# bench vision [--quick] [CLI options]: per-stage timings against the bare ORT run, then the
+# BenchmarkDotNet hot-path benchmarks (memory diagnoser) unless --quick.
+bench_vision() {
+    ensure_vision_runtime
+    ensure_python
+    local model="$EDGEINV_DEPS/bench/yolov8n-640-random.onnx"
+    if [ ! -f "$model" ]; then
+        mkdir -p "$(dirname "$model")"
+        say "exporting a YOLOv8n-sized network (random weights) for timing: $model"
+        "$EDGEINV_PYTHON" "$EDGEINV_ROOT/tools/fixtures/make_yolov8n_onnx.py" --out "$model" --imgsz 640 --nc 1 >&2
+    fi
+    local quick=0 args=()
+    for a in "$@"; do [ "$a" = --quick ] && quick=1 || args+=("$a"); done
+    ensure_built
+    dotnet "$(cli_dll)" bench-vision --bench-model "$model" "${args[@]}"
+    if [ "$quick" = 0 ]; then
+        say "BenchmarkDotNet: vision hot paths (memory diagnoser)"
+        EDGEINV_BENCH_MODEL="$model" dotnet run -c Release --project "$EDGEINV_ROOT/tools/Benchmarks" -- --filter '*Vision*'
+    fi
+}

@@ -1,0 +1,133 @@
+# Set-up on demand, shared by every tools/edgeinv command. Each step checks before it acts, so
+# running it again is cheap and changes nothing. Messages go to stderr; stdout stays the command's.
+
+EDGEINV_DEPS="$EDGEINV_ROOT/.deps"
+# Debian's interpreter, which is where python3-torch, -onnx and -opencv install (a pyenv or venv
+# python3 first on PATH would not see them).
+EDGEINV_PYTHON="${EDGEINV_PYTHON:-/usr/bin/python3}"
+
+say() { echo "edgeinv: $*" >&2; }
+verbose() { [ "${EDGEINV_VERBOSE:-0}" = 1 ] && say "$@"; return 0; }
+die() { say "$*"; exit 2; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else die "installing needs root: run as root or install sudo ($*)"; fi
+}
+
+# ensure_apt PKG...: installs the Debian packages that are not installed yet.
+EDGEINV_APT_UPDATED=0
+ensure_apt() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    command -v apt-get >/dev/null || die "missing Debian packages (${missing[*]}) and no apt-get to install them"
+    say "installing Debian packages: ${missing[*]} (needs root)"
+    if [ "$EDGEINV_APT_UPDATED" = 0 ]; then
+        as_root apt-get update -qq >&2 || die "apt-get update failed"
+        EDGEINV_APT_UPDATED=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+        || die "apt-get install ${missing[*]} failed"
+}
+
+ensure_dotnet() {
+    if ! command -v dotnet >/dev/null; then
+        ensure_apt dotnet-sdk-10.0 2>/dev/null || die "the .NET 10 SDK is missing: install dotnet-sdk-10.0 (Microsoft's or your distribution's package feed)"
+    fi
+    local major
+    major="$(dotnet --version 2>/dev/null | cut -d. -f1)"
+    [ "${major:-0}" -ge 10 ] || die ".NET SDK 10 or newer is needed, found '$(dotnet --version 2>/dev/null)'"
+    export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+}
+
+# ONNX Runtime 1.30's native library, as shipped inside the npm package onnxruntime-node@1.30.0.
+ORT_VERSION=1.30.0
+ORT_NPM_SHA256=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
+ORT_SO_SHA256_x64=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
+ORT_SO_SHA256_arm64=1f549d46250b005580b597f4164984aaf75b3bcb9f3aeb07c7f8a8fe60b23c76
+
+ort_arch() {
+    case "$(uname -m)" in
+        x86_64|amd64) echo x64 ;;
+        aarch64|arm64) echo arm64 ;;
+        *) die "no ONNX Runtime build for $(uname -m): set EDGEINV_ORT_LIBRARY to a libonnxruntime.so" ;;
+    esac
+}
+
+# ensure_ort: exports EDGEINV_ORT_LIBRARY. A path already set (a GPU build) is used as it is.
+ensure_ort() {
+    if [ -n "${EDGEINV_ORT_LIBRARY:-}" ]; then
+        [ -f "$EDGEINV_ORT_LIBRARY" ] || die "EDGEINV_ORT_LIBRARY=$EDGEINV_ORT_LIBRARY: no such file"
+        return 0
+    fi
+    local arch dir lib want
+    arch="$(ort_arch)"
+    dir="$EDGEINV_DEPS/onnxruntime-$ORT_VERSION/linux-$arch"
+    lib="$dir/libonnxruntime.so.1"
+    want="ORT_SO_SHA256_$arch"
+    if [ ! -f "$lib" ]; then
+        command -v npm >/dev/null || ensure_apt npm
+        say "fetching ONNX Runtime $ORT_VERSION (npm package onnxruntime-node@$ORT_VERSION, about 110 MB)"
+        local tmp
+        tmp="$(mktemp -d)"
+        (cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null 2>"$tmp/npm.log") \
+            || { cat "$tmp/npm.log" >&2; rm -rf "$tmp"; die "npm pack onnxruntime-node@$ORT_VERSION failed"; }
+        echo "$ORT_NPM_SHA256  $tmp/onnxruntime-node-$ORT_VERSION.tgz" | sha256sum -c --quiet - >&2 \
+            || { rm -rf "$tmp"; die "onnxruntime-node-$ORT_VERSION.tgz: sha256 does not match the pinned value"; }
+        tar -xzf "$tmp/onnxruntime-node-$ORT_VERSION.tgz" -C "$tmp" "package/bin/napi-v6/linux/$arch/libonnxruntime.so.1" \
+            || { rm -rf "$tmp"; die "the npm package has no linux/$arch libonnxruntime.so.1"; }
+        mkdir -p "$dir"
+        mv "$tmp/package/bin/napi-v6/linux/$arch/libonnxruntime.so.1" "$lib.part"
+        rm -rf "$tmp"
+        echo "${!want}  $lib.part" | sha256sum -c --quiet - >&2 \
+            || { rm -f "$lib.part"; die "libonnxruntime.so.1 ($arch): sha256 does not match the pinned value"; }
+        mv "$lib.part" "$lib"
+    fi
+    export EDGEINV_ORT_LIBRARY="$lib"
+}
+
+# The native libraries and tools the vision path needs at run time.
+ensure_vision_runtime() {
+    ensure_apt libturbojpeg0 ffmpeg
+    ensure_ort
+}
+
+ensure_python() {
+    # Debian's Python modules; "$@" names extra Debian packages (python3-torch for training, say).
+    ensure_apt python3 python3-numpy python3-onnx "$@"
+}
+
+# ensure_built: builds the solution when a source or project file changed since the last build.
+EDGEINV_CONFIGURATION="${EDGEINV_CONFIGURATION:-Release}"
+ensure_built() {
+    ensure_dotnet
+    local stamp="$EDGEINV_DEPS/build-$EDGEINV_CONFIGURATION.stamp" changed
+    if [ -f "$stamp" ]; then
+        changed="$(find "$EDGEINV_ROOT/agent" "$EDGEINV_ROOT/cloud" "$EDGEINV_ROOT/tools" "$EDGEINV_ROOT/tests" \
+            "$EDGEINV_ROOT"/Directory.*.props "$EDGEINV_ROOT/EdgeInventory.sln" \
+            \( -name bin -o -name obj \) -prune -o -newer "$stamp" -type f \
+            \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sln' -o -name '*.json' -o -name '*.onnx' \) \
+            -print -quit 2>/dev/null)"
+        [ -z "$changed" ] && return 0
+    fi
+    mkdir -p "$EDGEINV_DEPS"
+    say "building ($EDGEINV_CONFIGURATION)"
+    local log="$EDGEINV_DEPS/build.log"
+    if ! dotnet build "$EDGEINV_ROOT/EdgeInventory.sln" -c "$EDGEINV_CONFIGURATION" -nologo -v q -clp:ErrorsOnly >"$log" 2>&1; then
+        grep -E "error|Error" "$log" | sort -u | head -40 >&2
+        die "build failed (full log: $log)"
+    fi
+    touch "$stamp"
+}
+
+cli_dll() { echo "$EDGEINV_ROOT/tools/Cli/bin/$EDGEINV_CONFIGURATION/net10.0/edgeinv.dll"; }
+
+# run_cli ARGS...: runs the C# command-line program (detect, eval, agent, ...).
+run_cli() {
+    ensure_built
+    exec dotnet "$(cli_dll)" "$@"
+}
