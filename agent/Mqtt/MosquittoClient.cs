@@ -78,7 +78,7 @@ public sealed partial class MosquittoClient : IDisposable
         });
 
         self = GCHandle.Alloc(this);
-        handle = MosquittoHandle.Create(options.ClientId, cleanSession: true, GCHandle.ToIntPtr(self));
+        handle = MosquittoHandle.Create(options.ClientId, options.CleanSession, GCHandle.ToIntPtr(self));
         try
         {
             Configure();

@@ -50,6 +50,14 @@ public sealed class MosquittoClientOptions
 
     public MqttProtocol Protocol { get; set; } = MqttProtocol.V5;
 
+    /// <summary>
+    /// False asks the broker to keep the session (subscriptions, queued QoS 1 messages) while the client is
+    /// away — what a subscriber that must not miss messages needs. Only with <see cref="MqttProtocol.V311"/>
+    /// for now: under MQTT 5 a kept session also needs a session-expiry property, which the async connect
+    /// of libmosquitto 2.0 cannot send.
+    /// </summary>
+    public bool CleanSession { get; set; } = true;
+
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Reconnect backoff: starts at <see cref="ReconnectDelayMin"/>, doubles per failure up to the max, ±20% jitter.</summary>
@@ -80,6 +88,7 @@ public sealed class MosquittoClientOptions
         {
             Fail($"{section}:ClientId '{ClientId}' must be 1..128 characters without '/', '+', '#' or control characters");
         }
+        if (!CleanSession && Protocol == MqttProtocol.V5) Fail($"{section}:CleanSession=false needs {section}:Protocol=V311 (MQTT 5 would need a session expiry interval)");
         if (Password is not null && Username is null) Fail($"{section}:Password is set without {section}:Username");
         if (KeepAlive < TimeSpan.FromSeconds(5) || KeepAlive > TimeSpan.FromHours(18)) Fail($"{section}:KeepAlive {KeepAlive} is outside 5 s..18 h");
         if (ReconnectDelayMin <= TimeSpan.Zero) Fail($"{section}:ReconnectDelayMin must be positive");
