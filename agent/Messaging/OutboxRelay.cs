@@ -47,6 +47,8 @@ public sealed class OutboxRelayOptions
 /// </summary>
 public sealed partial class OutboxRelay
 {
+    private const long EagerRecheckMs = 50;
+    private const int DeleteGatherMs = 10;
     private static readonly Meter Meter = new("EdgeInventory.Messaging.Relay");
     private static readonly Counter<long> DeliveredCounter = Meter.CreateCounter<long>("edgeinv_outbox_delivered_total");
     private static readonly Counter<long> FailedCounter = Meter.CreateCounter<long>("edgeinv_outbox_publish_failures_total");
@@ -60,7 +62,9 @@ public sealed partial class OutboxRelay
     private readonly Dictionary<string, Queue<Entry>> zones = [];
     private readonly Queue<string> ready = new();
     private readonly List<Entry> waitingRetry = [];
-    private readonly List<long> acked = [];
+    // Acknowledged events go to a deleter with its own connection, so that the relay never waits on SQLite's
+    // write lock (held by the agent's own transactions) and deletes are batched into few fsyncs.
+    private readonly Channel<long> acked = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private long cursor;
     private int buffered;
     private int inFlight;
@@ -84,9 +88,50 @@ public sealed partial class OutboxRelay
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled. Events in flight then stay in the outbox.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        Task deleting = DeleteAcknowledgedAsync();
+        try
+        {
+            await RelayAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            acked.Writer.TryComplete();
+            await deleting.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes acknowledged events in batches gathered over a few milliseconds; drains fully on stop.</summary>
+    private async Task DeleteAcknowledgedAsync()
+    {
+        using SqliteConnection connection = outbox.OpenConnection();
+        using var store = new RelayStore(connection);
+        var batch = new List<long>();
+        while (await acked.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            await Task.Delay(DeleteGatherMs).ConfigureAwait(false);
+            while (acked.Reader.TryRead(out long seq))
+            {
+                batch.Add(seq);
+            }
+            try
+            {
+                store.Delete(batch);
+            }
+            catch (SqliteException e)
+            {
+                // The events stay and are sent again after a restart (same ids): a duplicate, not a loss.
+                LogDeleteFailed(logger, batch.Count, e.Message);
+            }
+            batch.Clear();
+        }
+    }
+
+    private async Task RelayAsync(CancellationToken cancellationToken)
+    {
         using SqliteConnection connection = outbox.OpenConnection();
         using var store = new RelayStore(connection);
         TimeSpan recheck = options.PollInterval;
+        long wokenAt = 0;
         bool wantLoad = true;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -94,17 +139,15 @@ public sealed partial class OutboxRelay
             {
                 Complete(done, store);
             }
-            if (acked.Count > 0)
-            {
-                store.Delete(acked);
-                acked.Clear();
-            }
 
             if (wantLoad && buffered <= options.ReadAhead / 2)
             {
                 int loaded = Load(store);
-                // Woken before the writer committed? Look again soon, backing off to the poll interval.
-                recheck = loaded > 0 ? TimeSpan.FromMilliseconds(1) : TimeSpan.FromTicks(Math.Min(recheck.Ticks * 2, options.PollInterval.Ticks));
+                // Woken before the writer committed (an fsync under synchronous=FULL takes milliseconds)?
+                // Look again every millisecond for a short while, then back off to the poll interval.
+                recheck = loaded > 0 || Environment.TickCount64 - wokenAt < EagerRecheckMs
+                    ? TimeSpan.FromMilliseconds(1)
+                    : TimeSpan.FromTicks(Math.Min(recheck.Ticks * 2, options.PollInterval.Ticks));
                 wantLoad = loaded > 0 && buffered <= options.ReadAhead / 2;
             }
 
@@ -129,21 +172,36 @@ public sealed partial class OutboxRelay
             {
                 wait = TimeSpan.FromMilliseconds(Math.Min(wait.TotalMilliseconds, 50));
             }
-            wantLoad = await WaitForWorkAsync(wait, cancellationToken).ConfigureAwait(false);
-            if (wantLoad)
+            switch (await WaitForWorkAsync(wait, cancellationToken).ConfigureAwait(false))
             {
-                recheck = TimeSpan.FromMilliseconds(1);
-            }
-            else if (!wantLoad && recheck >= options.PollInterval)
-            {
-                wantLoad = true; // the periodic poll
+                case Wake.Enqueued:
+                    wantLoad = true;
+                    wokenAt = Environment.TickCount64;
+                    recheck = TimeSpan.FromMilliseconds(1);
+                    break;
+                case Wake.Timeout:
+                    wantLoad = true; // a cheap indexed read: the re-check after a wake, or the periodic poll
+                    break;
+                default:
+                    break;
             }
         }
     }
 
-    /// <summary>Waits for a completion, a wake-up (returns true), or the timeout (returns whether to poll).</summary>
-    private async Task<bool> WaitForWorkAsync(TimeSpan wait, CancellationToken cancellationToken)
+    private enum Wake
     {
+        Completion,
+        Enqueued,
+        Timeout,
+    }
+
+    /// <summary>Waits for a publish completion, an enqueue wake-up, or the timeout.</summary>
+    private async Task<Wake> WaitForWorkAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (wake.Reader.TryRead(out _))
+        {
+            return Wake.Enqueued;
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(wait);
         Task<bool> completion = completions.Reader.WaitToReadAsync(timeout.Token).AsTask();
@@ -156,8 +214,11 @@ public sealed partial class OutboxRelay
         {
             await timeout.CancelAsync().ConfigureAwait(false);
         }
-        bool wasWoken = wake.Reader.TryRead(out _);
-        return wasWoken || !cancellationToken.IsCancellationRequested && !completion.IsCompletedSuccessfully;
+        if (wake.Reader.TryRead(out _))
+        {
+            return Wake.Enqueued;
+        }
+        return completion.IsCompletedSuccessfully ? Wake.Completion : Wake.Timeout;
     }
 
     private int Load(RelayStore store)
@@ -217,7 +278,7 @@ public sealed partial class OutboxRelay
         {
             queue.Dequeue();
             buffered--;
-            acked.Add(entry.Sequence);
+            acked.Writer.TryWrite(entry.Sequence);
             Interlocked.Increment(ref delivered);
             DeliveredCounter.Add(1);
             if (entry.Attempts > 1)
@@ -361,6 +422,9 @@ public sealed partial class OutboxRelay
 
     [LoggerMessage(EventId = 5212, Level = LogLevel.Warning, Message = "publishing event {EventId} failed: {Reason}; attempt {Attempts}, retrying in {DelaySeconds:0.0} s")]
     private static partial void LogRetrying(ILogger logger, Guid eventId, string reason, int attempts, double delaySeconds);
+
+    [LoggerMessage(EventId = 5214, Level = LogLevel.Error, Message = "deleting {Count} acknowledged events failed: {Reason}; they will be sent again after a restart")]
+    private static partial void LogDeleteFailed(ILogger logger, int count, string reason);
 
     [LoggerMessage(EventId = 5213, Level = LogLevel.Information, Message = "event {EventId} delivered after {Attempts} attempts")]
     private static partial void LogDeliveredAfterRetry(ILogger logger, Guid eventId, int attempts);

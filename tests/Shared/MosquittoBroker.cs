@@ -15,14 +15,8 @@ public sealed record BrokerTls(string CaFile, string CertFile, string KeyFile);
 /// </summary>
 public sealed partial class MosquittoBroker : IDisposable
 {
-    /// <summary>The ACL the deployment config uses: a store writes only under its own root, reads only its commands.</summary>
-    public const string StoreAcl = """
-        user cloud
-        topic readwrite edgeinv/#
-
-        pattern write edgeinv/%u/#
-        pattern read edgeinv/cmd/%u/#
-        """;
+    /// <summary>tools/broker/acl, copied next to the test assembly as 'broker-acl': the deployment's own ACL.</summary>
+    public static string DeploymentAcl => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "broker-acl"));
 
     private readonly string configPath;
     private Process? process;
@@ -43,7 +37,7 @@ public sealed partial class MosquittoBroker : IDisposable
     public bool IsRunning => process is { HasExited: false };
 
     /// <summary>Starts a broker with the given users (name → password) and ACL; throws with its log if it does not come up.</summary>
-    public static MosquittoBroker Start(IReadOnlyDictionary<string, string> users, string acl = StoreAcl, BrokerTls? tls = null, int? port = null)
+    public static MosquittoBroker Start(IReadOnlyDictionary<string, string> users, string? acl = null, BrokerTls? tls = null, int? port = null)
     {
         string dir = Path.Combine(Path.GetTempPath(), "edgeinv-broker-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(dir);
@@ -54,7 +48,7 @@ public sealed partial class MosquittoBroker : IDisposable
             Run("mosquitto_passwd", first ? ["-c", "-b", passwd, user, password] : ["-b", passwd, user, password]);
             first = false;
         }
-        File.WriteAllText(Path.Combine(dir, "acl"), acl + "\n");
+        File.WriteAllText(Path.Combine(dir, "acl"), (acl ?? DeploymentAcl) + "\n");
         int chosen = port ?? FreePort();
         var conf = new StringBuilder();
         conf.AppendLine("per_listener_settings false");
