@@ -6,6 +6,9 @@ namespace EdgeInventory.Vision.Imaging;
 /// </summary>
 public sealed class BgrImage
 {
+    // Two-tap (bilinear) readers may touch one pixel past the last; the slack keeps that read in the buffer.
+    private const int TailSlack = 3;
+
     private byte[] _pixels;
 
     public BgrImage(int width = 0, int height = 0)
@@ -37,9 +40,9 @@ public sealed class BgrImage
             throw new ArgumentOutOfRangeException(nameof(width), $"an image of {width}x{height} is too large");
         }
 
-        if (_pixels.Length < needed)
+        if (_pixels.Length < needed + TailSlack)
         {
-            _pixels = GC.AllocateUninitializedArray<byte>((int)needed, pinned: true);
+            _pixels = GC.AllocateUninitializedArray<byte>((int)needed + TailSlack, pinned: true);
         }
 
         Width = width;
