@@ -13,6 +13,7 @@ import datetime
 import inspect
 import os
 import sys
+import warnings
 
 import torch
 import torch.nn as nn
@@ -59,7 +60,9 @@ def export_onnx(model, out_path, imgsz, names, conf, description):
         kwargs["dynamo"] = False
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     tmp = out_path + ".part"
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # PyTorch 1.13's exporter warns about shape inference of constants it folds away.
+        warnings.filterwarnings("ignore", message="The shape inference of prim::Constant")
         torch.onnx.export(model, dummy, tmp, **kwargs)
     proto = onnx.load(tmp)
     # The tracer leaves the output's class and anchor dimensions symbolic; they are fixed by the
