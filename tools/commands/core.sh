@@ -56,7 +56,8 @@ bench_vision() {
     if [ ! -f "$model" ]; then
         mkdir -p "$(dirname "$model")"
         say "exporting a YOLOv8n-sized network (random weights) for timing: $model"
-        "$EDGEINV_PYTHON" "$EDGEINV_ROOT/tools/fixtures/make_yolov8n_onnx.py" --out "$model" --imgsz 640 --nc 1 >&2
+        ensure_python python3-torch
+        "$EDGEINV_PYTHON" "$EDGEINV_ROOT/tools/train/export.py" --random --scale n --imgsz 640 --nc 1 --out "$model" >&2
     fi
     local quick=0 args=()
     for a in "$@"; do [ "$a" = --quick ] && quick=1 || args+=("$a"); done

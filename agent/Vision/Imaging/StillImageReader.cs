@@ -75,7 +75,10 @@ public sealed class StillImageReader : IDisposable
 
     internal static bool IsJpeg(ReadOnlySpan<byte> b) => b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
 
-    internal static bool IsPng(ReadOnlySpan<byte> b) => b.Length >= 8 && b[..8].SequenceEqual("\x89PNG\r\n\x1a\n"u8);
+    internal static bool IsPng(ReadOnlySpan<byte> b) => b.Length >= 8 && b[..8].SequenceEqual(PngSignature);
+
+    // Not a u8 string literal: "\x89" there would be U+0089, two bytes in UTF-8.
+    private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     private ReadOnlySpan<byte> ReadFile(string path)
     {

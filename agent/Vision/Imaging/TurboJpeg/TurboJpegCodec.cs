@@ -23,6 +23,12 @@ public sealed unsafe class TurboJpegCodec : IDisposable
             {
                 throw new ImageDecodeException(source, "not a readable JPEG (" + ErrorText(handle) + ")");
             }
+
+            // A header cut before the frame size reads as success with a zero size.
+            if (width <= 0 || height <= 0)
+            {
+                throw new ImageDecodeException(source, "not a readable JPEG (no frame header)");
+            }
         }
 
         return (width, height);
