@@ -52,7 +52,7 @@ public sealed class DetectCommandTests
         WriteJpeg(temp, "a_good.jpg", 128, 64);
         WriteJpeg(temp, "c_good.jpg", 64, 64);
         File.WriteAllBytes(temp.File("b_corrupt.jpg"), "not an image"u8.ToArray());
-        byte[] whole = File.ReadAllBytes(Path.Combine(RepoPaths.Root, "models", "samples", "shelf_val_107.jpg"));
+        byte[] whole = File.ReadAllBytes(Path.Combine(RepoPaths.Root, "models", "samples", "images", "shelf_val_107.jpg"));
         File.WriteAllBytes(temp.File("d_truncated.jpg"), whole[..(whole.Length / 3)]);
         File.WriteAllText(temp.File("notes.txt"), "ignored: not an image name");
 
@@ -85,7 +85,7 @@ public sealed class DetectCommandTests
     public void Exif_rotated_photo_reports_displayed_size()
     {
         using var temp = RepoPaths.NewTempFolder();
-        byte[] jpeg = File.ReadAllBytes(Path.Combine(RepoPaths.Root, "models", "samples", "shelf_val_107.jpg"));
+        byte[] jpeg = File.ReadAllBytes(Path.Combine(RepoPaths.Root, "models", "samples", "images", "shelf_val_107.jpg"));
         // APP1 Exif with orientation 6 (stored sideways, shown turned 90° clockwise).
         byte[] exif = [0xFF, 0xE1, 0, 34, .. "Exif\0\0"u8.ToArray(), (byte)'M', (byte)'M', 0, 0x2A, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
         File.WriteAllBytes(temp.File("rotated.jpg"), [.. jpeg[..2], .. exif, .. jpeg[2..]]);

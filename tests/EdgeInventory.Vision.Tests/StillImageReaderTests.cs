@@ -57,14 +57,14 @@ public sealed class StillImageReaderTests
     {
         using var reader = new StillImageReader();
         var decoded = new BgrImage();
-        reader.Read(Path.Combine(RepoPaths.Root, "models", "samples", "shelf_val_107.jpg"), decoded);
+        reader.Read(Path.Combine(RepoPaths.Root, "models", "samples", "images", "shelf_val_107.jpg"), decoded);
         Assert.Equal((768, 1024), (decoded.Width, decoded.Height));
     }
 
     [Fact]
     public void Truncated_jpeg_is_an_error_naming_the_file()
     {
-        byte[] jpeg = File.ReadAllBytes(Path.Combine(RepoPaths.Root, "models", "samples", "shelf_val_107.jpg"));
+        byte[] jpeg = File.ReadAllBytes(Path.Combine(RepoPaths.Root, "models", "samples", "images", "shelf_val_107.jpg"));
         using var reader = new StillImageReader();
         var e = Assert.Throws<ImageDecodeException>(() => reader.Decode(jpeg.AsSpan(0, jpeg.Length / 2), new BgrImage(), "half.jpg"));
         Assert.StartsWith("half.jpg: truncated JPEG", e.Message, StringComparison.Ordinal);

@@ -16,7 +16,7 @@ internal static class BenchVisionCommand
     {
         string? benchModel = args.Value("--bench-model");
         ModelOptions modelOptions = ModelOptions.Read(args);
-        string imagesDir = args.Value("--images") ?? Path.Combine(ModelOptions.RepositoryFolder("models") ?? "models", "samples");
+        string imagesDir = args.Value("--images") ?? Path.Combine(ModelOptions.RepositoryFolder("models") ?? "models", "samples", "images");
         int runs = args.Int("--runs", 2, 1000) ?? 6;
         args.NoPositionals();
 

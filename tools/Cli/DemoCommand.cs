@@ -17,7 +17,7 @@ internal static class DemoCommand
         ModelOptions modelOptions = ModelOptions.Read(args);
         args.NoPositionals();
         string samples = Path.Combine(ModelOptions.RepositoryFolder("models") ?? "models", "samples");
-        List<string> images = ImageFiles.Expand([samples]);
+        List<string> images = ImageFiles.Expand([Path.Combine(samples, "images")]);
         if (images.Count == 0)
         {
             throw new FileNotFoundException($"{samples}: no sample photos");
@@ -34,7 +34,6 @@ internal static class DemoCommand
             return CommandLine.SomeFailed;
         }
 
-        Dictionary<string, int> annotated = ReadAnnotatedCounts(Path.Combine(samples, "annotated_counts.csv"));
         using YoloDetector detector = modelOptions.Open(Console.Error);
         Directory.CreateDirectory(outDir);
         stdout.WriteLine($"EdgeInventory demo: model {detector.Model.Path} ({detector.Model.Version}, {detector.Model.InputWidth}x{detector.Model.InputHeight}, " +
@@ -48,7 +47,8 @@ internal static class DemoCommand
             reader.Read(path, image);
             detector.Detect(image, detections);
             string name = Path.GetFileName(path);
-            string expected = annotated.TryGetValue(name, out int n) ? $", annotated {n}" : string.Empty;
+            string labels = Path.Combine(samples, "labels", Path.GetFileNameWithoutExtension(path) + ".txt");
+            string expected = File.Exists(labels) ? $", labelled {File.ReadLines(labels).Count(l => l.Trim().Length > 0)}" : string.Empty;
             StageTimings t = detector.LastTimings;
             stdout.WriteLine($"  {name}: counted {detections.Count} products{expected}  ({t.TotalMs:F0} ms: preprocess {t.PreprocessMs:F1}, inference {t.InferenceMs:F0}, postprocess {t.PostprocessMs:F1})");
             File.WriteAllBytes(Path.Combine(outDir, name), jpeg.Encode(Annotator.Draw(image, detections), 85));
@@ -56,25 +56,5 @@ internal static class DemoCommand
 
         stdout.WriteLine($"Annotated photos: {outDir}");
         return CommandLine.Ok;
-    }
-
-    private static Dictionary<string, int> ReadAnnotatedCounts(string path)
-    {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (!File.Exists(path))
-        {
-            return counts;
-        }
-
-        foreach (string line in File.ReadLines(path).Skip(1))
-        {
-            string[] parts = line.Split(',');
-            if (parts.Length == 2 && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int n))
-            {
-                counts[parts[0].Trim()] = n;
-            }
-        }
-
-        return counts;
     }
 }

@@ -4,8 +4,14 @@ help_core() {
     echo "  eval --model M --data DIR   accuracy of a detector on images/ + labels/ (YOLO text)"
 }
 
-cmd_test() {
+# The vision tests decode with ffmpeg/libturbojpeg, run ONNX Runtime, and train a toy model
+# through tools/train (smoke test), which needs Debian's PyTorch and OpenCV.
+test_needs_vision() {
     ensure_vision_runtime
+    ensure_python python3-torch python3-torchvision python3-opencv
+}
+
+cmd_test() {
     local need
     for need in $(declare -F | awk '{print $3}' | grep '^test_needs_' | sort); do
         verbose "preparing: $need"
