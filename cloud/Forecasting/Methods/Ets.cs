@@ -226,8 +226,24 @@ public static class Ets
         var season = workspace.Rent(Math.Max(m, 1));
         if (!InitialParameters(y, m, spec, x, workspace))
             return double.PositiveInfinity;
-        var objective = new EtsObjective { Y = y, M = m, Spec = spec, Season = season, Criterion = criterion };
-        NelderMead.Minimize(ref objective, x, workspace);
+        var steps = workspace.Rent(np);
+        SearchSteps(y, spec, x, steps);
+        var objective = new EtsObjective { Y = y, M = m, Spec = spec, Season = season, Criterion = criterion, Full = x };
+        if (spec.IsSeasonal && m > 2)
+        {
+            // Stage 1: smoothing parameters, level and trend, with the seasonal states held at their
+            // decomposition estimates (a small simplex that converges quickly); stage 2: everything.
+            int head = np - (m - 1);
+            var partial = workspace.Rent(head);
+            x[..head].CopyTo(partial);
+            NelderMead.Minimize(ref objective, partial, workspace, steps[..head], StageOneEvaluations);
+            partial.CopyTo(x);
+            NelderMead.Minimize(ref objective, x, workspace, steps, StageTwoEvaluations);
+        }
+        else
+        {
+            NelderMead.Minimize(ref objective, x, workspace, steps, MaxEvaluations);
+        }
 
         if (!Decode(x, spec, m, out var p, out double level, out double trend, season))
             return double.PositiveInfinity;
@@ -257,6 +273,43 @@ public static class Ets
                 season[h] = ring[(n + h) % m];
         double sigma2 = sse / Math.Max(1, n - k);
         return new EtsFit(spec, spec.IsSeasonal ? m : 1, p, level, trend, season, likelihood, k, n, sigma2);
+    }
+
+    /// <summary>Cap on likelihood evaluations per model (R's ets() uses maxit = 2000).</summary>
+    internal const int MaxEvaluations = 2000;
+
+    /// <summary>
+    /// Budgets of the two-stage search for seasonal models. Chosen on the M3 training parts only (their
+    /// last horizon held out): 250 + 100 gave the same validation sMAPE as 400 + 400 or 1000 + 1000
+    /// (14.46 / 14.52 / 14.63) at a fraction of the time.
+    /// </summary>
+    internal const int StageOneEvaluations = 250;
+    internal const int StageTwoEvaluations = 100;
+
+    /// <summary>
+    /// First simplex steps scaled to each coordinate: smoothing parameters move within their unit range,
+    /// states by a fraction of the series' spread. R's optim moves every coordinate by 10% of the largest
+    /// one (the level), which throws the smoothing parameters far out of bounds and spends most of the
+    /// evaluation budget coming back; scaled steps reach the same optimum with far fewer evaluations.
+    /// </summary>
+    private static void SearchSteps(ReadOnlySpan<double> y, EtsModelSpec spec, ReadOnlySpan<double> x, Span<double> steps)
+    {
+        double mean = 0;
+        for (int t = 0; t < y.Length; t++) mean += y[t];
+        mean /= y.Length;
+        double variance = 0;
+        for (int t = 0; t < y.Length; t++) variance += (y[t] - mean) * (y[t] - mean);
+        double spread = Math.Sqrt(variance / y.Length);
+        if (!(spread > 0)) spread = Math.Max(Math.Abs(mean), 1) * 0.1;
+        int k = 0;
+        steps[k++] = 0.1;
+        if (spec.HasTrend) steps[k++] = 0.02;
+        if (spec.IsSeasonal) steps[k++] = 0.05;
+        if (spec.IsDamped) steps[k++] = 0.02;
+        steps[k++] = 0.1 * spread;
+        if (spec.HasTrend) steps[k++] = 0.02 * spread;
+        for (; k < steps.Length; k++)
+            steps[k] = spec.Season == EtsSeason.Multiplicative ? 0.05 : 0.1 * spread;
     }
 
     /// <summary>R's initstate() and initparam(): the starting point of the search.</summary>
@@ -452,7 +505,16 @@ public static class Ets
         for (int i = 2; i < m; i++) c[i] = alpha + beta - alpha * phi;
         c[m] = alpha + beta - phi;
         c[m + 1] = 1;
-        return LinearAlgebra.RootsInsideUnitDisc(c);
+        if (!spec.HasTrend)
+        {
+            // Without a trend (β = 0, φ = 1) z = 1 is always a root (P(1) = 0): a level's unit root, which R
+            // tolerates through polyroot's 1 + 1e-10 margin. Divide it out and test the rest.
+            Span<double> quotient = stackalloc double[m + 1];
+            quotient[m] = c[m + 1];
+            for (int k = m; k >= 1; k--) quotient[k - 1] = c[k] + quotient[k];
+            return LinearAlgebra.RootsInsideUnitDisc(quotient, 1 + 1e-10);
+        }
+        return LinearAlgebra.RootsInsideUnitDisc(c, 1 + 1e-10);
     }
 
     /// <summary>
@@ -463,45 +525,80 @@ public static class Ets
     internal static double Filter(ReadOnlySpan<double> y, int m, EtsModelSpec spec, in EtsParameters p, ref double level, ref double trend,
         Span<double> season, out double sumLogForecast, Span<double> residuals)
     {
+        // One specialised loop per model shape: the component switches become constants the JIT folds away.
+        bool mulError = spec.Error == EtsError.Multiplicative;
+        return (spec.HasTrend, spec.Season, mulError) switch
+        {
+            (false, EtsSeason.None, false) => Filter<No, No, No, No>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (false, EtsSeason.None, true) => Filter<No, No, No, Yes>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (true, EtsSeason.None, false) => Filter<Yes, No, No, No>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (true, EtsSeason.None, true) => Filter<Yes, No, No, Yes>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (false, EtsSeason.Additive, false) => Filter<No, Yes, No, No>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (false, EtsSeason.Additive, true) => Filter<No, Yes, No, Yes>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (true, EtsSeason.Additive, false) => Filter<Yes, Yes, No, No>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (true, EtsSeason.Additive, true) => Filter<Yes, Yes, No, Yes>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (false, _, false) => Filter<No, No, Yes, No>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (false, _, true) => Filter<No, No, Yes, Yes>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (true, _, false) => Filter<Yes, No, Yes, No>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+            (true, _, true) => Filter<Yes, No, Yes, Yes>(y, m, p, ref level, ref trend, season, out sumLogForecast, residuals),
+        };
+    }
+
+    private interface IFlag { static abstract bool On { get; } }
+    private readonly struct Yes : IFlag { public static bool On => true; }
+    private readonly struct No : IFlag { public static bool On => false; }
+
+    private static double Filter<TTrend, TAddSeason, TMulSeason, TMulError>(ReadOnlySpan<double> y, int m, in EtsParameters p,
+        ref double level, ref double trend, Span<double> season, out double sumLogForecast, Span<double> residuals)
+        where TTrend : struct, IFlag where TAddSeason : struct, IFlag where TMulSeason : struct, IFlag where TMulError : struct, IFlag
+    {
         double alpha = p.Alpha, betaOverAlpha = p.Beta / p.Alpha, gamma = p.Gamma, phi = p.Phi;
-        bool hasTrend = spec.HasTrend;
-        bool multiplicativeError = spec.Error == EtsError.Multiplicative;
-        var seasonType = spec.Season;
         double l = level, b = trend;
         double sse = 0, sumLog = 0;
+        // Σlog|ŷ| as the log of a running product, renormalised before it could overflow: one logarithm
+        // every few dozen steps instead of one per step.
+        double product = 1;
         int head = 0;
         bool keepResiduals = !residuals.IsEmpty;
         for (int t = 0; t < y.Length; t++)
         {
-            double phib = hasTrend ? phi * b : 0;
+            double phib = TTrend.On ? phi * b : 0;
             double q = l + phib;
-            double f = q;
-            double s = 0;
-            if (seasonType == EtsSeason.Additive) { s = season[head]; f += s; }
-            else if (seasonType == EtsSeason.Multiplicative) { s = season[head]; f *= s; }
+            double s = TAddSeason.On || TMulSeason.On ? season[head] : 0;
+            double f = TAddSeason.On ? q + s : TMulSeason.On ? q * s : q;
             double yt = y[t];
-            double e = multiplicativeError ? (yt - f) / f : yt - f;
+            double e = TMulError.On ? (yt - f) / f : yt - f;
             if (keepResiduals) residuals[t] = e;
             sse += e * e;
-            sumLog += Math.Log(Math.Abs(f));
+            if (TMulError.On)
+            {
+                product *= Math.Abs(f);
+                if (!(product < 1e150 && product > 1e-150))
+                {
+                    sumLog += Math.Log(product);
+                    product = 1;
+                }
+            }
 
-            double deseasonalised = seasonType switch
-            {
-                EtsSeason.None => yt,
-                EtsSeason.Additive => yt - s,
-                _ => Math.Abs(s) < Tolerance ? Huge : yt / s,
-            };
+            double deseasonalised = TAddSeason.On ? yt - s : TMulSeason.On ? (Math.Abs(s) < Tolerance ? Huge : yt / s) : yt;
             double newLevel = q + alpha * (deseasonalised - q);
-            if (hasTrend)
+            if (TTrend.On)
                 b = phib + betaOverAlpha * (newLevel - l - phib);
-            if (seasonType != EtsSeason.None)
+            if (TAddSeason.On || TMulSeason.On)
             {
-                double detrended = seasonType == EtsSeason.Additive ? yt - q : (Math.Abs(q) < Tolerance ? Huge : yt / q);
+                double detrended = TAddSeason.On ? yt - q : (Math.Abs(q) < Tolerance ? Huge : yt / q);
                 season[head] = s + gamma * (detrended - s);
                 head++;
                 if (head == m) head = 0;
             }
             l = newLevel;
+        }
+        if (TMulError.On)
+            sumLog += Math.Log(product);
+        else
+        {
+            // Additive-error likelihoods do not use Σlog|ŷ|; skip the logarithms entirely.
+            sumLog = 0;
         }
         level = l;
         trend = b;
@@ -516,9 +613,16 @@ public static class Ets
         public EtsModelSpec Spec;
         public Span<double> Season;
         public Criterion Criterion;
+        /// <summary>The whole parameter vector; a search over its leading part writes that part here.</summary>
+        public Span<double> Full;
 
         public readonly double Evaluate(ReadOnlySpan<double> x)
         {
+            if (x.Length < Full.Length)
+            {
+                x.CopyTo(Full);
+                x = Full;
+            }
             if (!Decode(x, Spec, M, out var p, out double level, out double trend, Season))
                 return 1e8;
             if (!ParametersAllowed(Spec, p, M))

@@ -41,15 +41,22 @@ internal static class LinearAlgebra
     }
 
     /// <summary>
-    /// True when every root of c[0] + c[1]·z + … + c[d]·z^d lies strictly inside the unit circle
-    /// (Schur–Cohn: |c0| &lt; |cd| and the reduced polynomial (cd·p(z) − c0·p*(z))/z has the same property).
+    /// True when every root of c[0] + c[1]·z + … + c[d]·z^d lies strictly inside the circle
+    /// of radius <paramref name="radius"/> (Schur–Cohn: |c0| &lt; |cd| and the reduced polynomial (cd·p(z) − c0·p*(z))/z has the same property).
     /// </summary>
-    public static bool RootsInsideUnitDisc(ReadOnlySpan<double> coefficients)
+    /// <param name="radius">Roots up to this modulus pass (a margin of 1 + 1e-10 mirrors R's polyroot test).</param>
+    public static bool RootsInsideUnitDisc(ReadOnlySpan<double> coefficients, double radius = 1)
     {
         int degree = coefficients.Length - 1;
         Span<double> a = stackalloc double[coefficients.Length];
         Span<double> next = stackalloc double[coefficients.Length];
-        coefficients.CopyTo(a);
+        // Roots of p(r·z) are those of p divided by r: test that polynomial against the unit circle.
+        double scale = 1;
+        for (int k = 0; k <= degree; k++)
+        {
+            a[k] = coefficients[k] * scale;
+            scale *= radius;
+        }
         while (degree >= 1)
         {
             double lead = a[degree], constant = a[0];

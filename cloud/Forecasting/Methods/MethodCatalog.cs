@@ -11,6 +11,16 @@ public static class MethodCatalog
         ["ets"] = () => new EtsMethod(),
         ["theta"] = () => new ThetaMethod(),
         ["ets-theta"] = () => new CombinationMethod("ets-theta", new EtsMethod(), new ThetaMethod()),
+        ["ses"] = () => new FixedEtsMethod("ses", new EtsModelSpec(EtsError.Additive, EtsTrend.None, EtsSeason.None)),
+        ["damped"] = () => new FixedEtsMethod("damped", new EtsModelSpec(EtsError.Additive, EtsTrend.AdditiveDamped, EtsSeason.None)),
+        ["croston"] = () => new CrostonMethod(CrostonVariant.Classic),
+        ["croston-opt"] = () => new CrostonMethod(CrostonVariant.Classic, optimised: true),
+        ["sba"] = () => new CrostonMethod(CrostonVariant.Sba),
+        ["tsb"] = () => new TsbMethod(),
+        ["adida"] = () => new AdidaMethod(),
+        ["imapa"] = () => new AdidaMethod(multipleAggregation: true),
+        ["zero"] = () => new ZeroMethod(),
+        ["auto"] = () => new AutoMethod(),
     };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;

@@ -17,7 +17,9 @@ public static class NelderMead
     private const double Big = 1.0e35;
 
     /// <summary>Minimises from <paramref name="x"/> (overwritten with the best point); returns its value.</summary>
-    public static double Minimize<T>(ref T objective, Span<double> x, ForecastWorkspace workspace, int maxEvaluations = 2000, double relativeTolerance = 1.4901161193847656e-8)
+    /// <param name="steps">First step per coordinate; empty for R's rule (10% of the largest |x| for every coordinate).</param>
+    public static double Minimize<T>(ref T objective, Span<double> x, ForecastWorkspace workspace, ReadOnlySpan<double> steps = default,
+        int maxEvaluations = 2000, double relativeTolerance = 1.4901161193847656e-8)
         where T : IObjective, allows ref struct
     {
         int n = x.Length;
@@ -45,7 +47,7 @@ public static class NelderMead
         {
             var v = vertices.Slice(j * n, n);
             x.CopyTo(v);
-            double tryStep = step;
+            double tryStep = steps.IsEmpty ? step : steps[j - 1];
             while (v[j - 1] == x[j - 1])
             {
                 v[j - 1] = x[j - 1] + tryStep;

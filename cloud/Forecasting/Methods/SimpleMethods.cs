@@ -36,3 +36,12 @@ public sealed class MeanMethod : IForecastMethod
         forecast.Fill(sum / history.Length);
     }
 }
+
+/// <summary>All zeros: the benchmark that point errors flatter on intermittent demand.</summary>
+public sealed class ZeroMethod : IForecastMethod
+{
+    public string Name => "zero";
+
+    public void Forecast(ReadOnlySpan<double> history, int seasonLength, Span<double> forecast, ForecastWorkspace workspace)
+        => forecast.Clear();
+}
