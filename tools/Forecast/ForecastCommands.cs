@@ -21,6 +21,9 @@ internal static class ForecastCommands
             return args[0] switch
             {
                 "eval" => Eval(args[1..], stdout, stderr),
+                "simulate" => Simulate(args[1..], stdout),
+                "bench" => ForecastBench.Bench(args[1..], stdout),
+                "compare" => ForecastBench.Compare(args[1..], stdout),
                 _ => throw new UsageException($"unknown forecast command '{args[0]}'"),
             };
         }
@@ -39,8 +42,29 @@ internal static class ForecastCommands
 
     private const string Usage = """
         usage: forecast eval --data FILE [--methods a,b,...] [--json] [--threads N] [--show-fallbacks]
-          methods: naive, snaive, mean, ets, theta, ets-theta, ... (default: snaive,ets,theta,ets-theta)
+                 methods: naive, snaive, mean, ets, theta, ets-theta, ses, damped, croston, sba, tsb, adida, imapa, auto
+               forecast simulate --data FILE [--methods a,b,...] [--fill-rate 0.95] [--lead-time 1]
+                 order-up-to replay of each series' test part, S set from each method's forecast
         """;
+
+    private static int Simulate(string[] args, TextWriter stdout)
+    {
+        var options = ParseOptions(args, flags: [], values: ["--data", "--methods", "--fill-rate", "--lead-time"]);
+        string data = options.GetValueOrDefault("--data") ?? throw new UsageException("simulate needs --data FILE");
+        double fillRate = double.Parse(options.GetValueOrDefault("--fill-rate") ?? "0.95", CultureInfo.InvariantCulture);
+        int leadTime = int.Parse(options.GetValueOrDefault("--lead-time") ?? "1", CultureInfo.InvariantCulture);
+        var methods = (options.GetValueOrDefault("--methods") ?? "croston,sba,tsb,auto")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(MethodCatalog.Create).ToList();
+        var series = LongCsvReader.Read(data);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"order-up-to (R=1), lead time {leadTime}, target fill rate {fillRate:P0}"));
+        stdout.WriteLine($"{"method",-12} {"series",7} {"fill rate",10} {"avg stock",10}");
+        foreach (var method in methods)
+        {
+            var r = Forecasting.Simulation.PolicyBacktest.Run(series, method, fillRate, leadTime);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Method,-12} {r.Series,7} {r.FillRate,10:P2} {r.AverageStock,10:F3}"));
+        }
+        return 0;
+    }
 
     private static int Eval(string[] args, TextWriter stdout, TextWriter stderr)
     {

@@ -84,8 +84,10 @@ public static class LongCsvReader
     }
 
     /// <summary>Splits one CSV line; double quotes around a field are removed ("" inside is a quote).</summary>
-    internal static void SplitCsvLine(string line, List<string> fields)
+    public static void SplitCsvLine(string line, List<string> fields)
     {
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(fields);
         fields.Clear();
         int i = 0;
         while (true)

@@ -45,15 +45,17 @@ public static class DemandClassifier
 }
 
 /// <summary>
-/// The automatic choice per series: the Syntetos–Boylan classification picks the family (SBA for
-/// intermittent and lumpy demand, where zero periods are common), and continuous demand gets the
+/// The automatic choice per series: the Syntetos–Boylan classification picks the family (the
+/// Croston family for intermittent and lumpy demand, where zero periods are common: TSB, which had the
+/// lowest MASE and needed the least stock for the fill-rate target on carparts' training-based
+/// backtest), and continuous demand gets the
 /// equal-weight combination of ETS (AICc-selected) and Theta, which beats either alone on M3.
 /// The choice uses the history only.
 /// </summary>
 public sealed class AutoMethod : IForecastMethod
 {
     private readonly IForecastMethod _continuous = new CombinationMethod("ets-theta", new EtsMethod(), new ThetaMethod());
-    private readonly IForecastMethod _intermittent = new CrostonMethod(CrostonVariant.Sba);
+    private readonly IForecastMethod _intermittent = new TsbMethod();
 
     public string Name => "auto";
 

@@ -16,6 +16,7 @@ public static class MethodCatalog
         ["croston"] = () => new CrostonMethod(CrostonVariant.Classic),
         ["croston-opt"] = () => new CrostonMethod(CrostonVariant.Classic, optimised: true),
         ["sba"] = () => new CrostonMethod(CrostonVariant.Sba),
+        ["sba-opt"] = () => new CrostonMethod(CrostonVariant.Sba, optimised: true),
         ["tsb"] = () => new TsbMethod(),
         ["adida"] = () => new AdidaMethod(),
         ["imapa"] = () => new AdidaMethod(multipleAggregation: true),
