@@ -1,11 +1,23 @@
 # Core commands: test, detect, demo, bench vision. Sourced by tools/edgeinv.
 
 help_core() {
-    echo "  eval --model M --data DIR   accuracy of a detector on images/ + labels/ (YOLO text)"
+    echo "  eval --model M --data DIR [--split S] [--json]   detector accuracy on images/ + labels/ (YOLO text)"
+    echo "  fixtures                 regenerate the committed detector test fixtures (tests/fixtures/onnx)"
+}
+
+cmd_fixtures() {
+    ensure_python
+    "$EDGEINV_PYTHON" "$EDGEINV_ROOT/tools/fixtures/make_detector_fixtures.py" "$@"
+}
+
+# The vision tests decode with ffmpeg/libturbojpeg, run ONNX Runtime, and train a toy model
+# through tools/train (smoke test), which needs Debian's PyTorch and OpenCV.
+test_needs_vision() {
+    ensure_vision_runtime
+    ensure_python python3-torch python3-torchvision python3-opencv
 }
 
 cmd_test() {
-    ensure_vision_runtime
     local need
     for need in $(declare -F | awk '{print $3}' | grep '^test_needs_' | sort); do
         verbose "preparing: $need"
@@ -56,7 +68,8 @@ bench_vision() {
     if [ ! -f "$model" ]; then
         mkdir -p "$(dirname "$model")"
         say "exporting a YOLOv8n-sized network (random weights) for timing: $model"
-        "$EDGEINV_PYTHON" "$EDGEINV_ROOT/tools/fixtures/make_yolov8n_onnx.py" --out "$model" --imgsz 640 --nc 1 >&2
+        ensure_python python3-torch
+        "$EDGEINV_PYTHON" "$EDGEINV_ROOT/tools/train/export.py" --random --scale n --imgsz 640 --nc 1 --out "$model" >&2
     fi
     local quick=0 args=()
     for a in "$@"; do [ "$a" = --quick ] && quick=1 || args+=("$a"); done

@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using EdgeInventory.Onnx;
+using EdgeInventory.Vision.Imaging;
+
+namespace EdgeInventory.Vision.Yolo;
+
+/// <summary>
+/// Runs an Ultralytics-format YOLO detector (v5, v8/11 or end-to-end v10/26 output) on BGR images.
+/// Input and output tensors are created once per batch size and reused, so detecting frame after
+/// frame allocates nothing. One instance serves one thread at a time; share the instance across
+/// cameras by batching their frames (see <see cref="Detect(ReadOnlySpan{BgrImage}, List{Detection}[], DetectionSettings?)"/>).
+/// </summary>
+public sealed class YoloDetector : IDisposable
+{
+    private const float DefaultIoU = 0.7f;
+    private const int DefaultMaxDetections = 1000;
+
+    private readonly InferenceSession _session;
+    private readonly LetterboxResizer[] _resizers;
+    private readonly YoloPostprocessor _post = new();
+    private readonly Dictionary<int, Binding> _bindings = [];
+    private readonly LetterboxGeometry[] _geometries;
+    private bool _disposed;
+
+    private YoloDetector(InferenceSession session, YoloModelInfo model)
+    {
+        _session = session;
+        Model = model;
+        int maxBatch = model.FixedBatch ?? MaxBatch;
+        _resizers = new LetterboxResizer[maxBatch];
+        for (int i = 0; i < maxBatch; i++)
+        {
+            _resizers[i] = new LetterboxResizer();
+        }
+
+        _geometries = new LetterboxGeometry[maxBatch];
+    }
+
+    /// <summary>The most images run at once on a model with a dynamic batch dimension.</summary>
+    public const int MaxBatch = 16;
+
+    public YoloModelInfo Model { get; }
+
+    /// <summary>The execution provider the session runs on, and why it is not the configured one after a fallback.</summary>
+    public ExecutionProvider ExecutionProvider => _session.ExecutionProvider;
+
+    public string? ProviderFallbackReason => _session.ProviderFallbackReason;
+
+    /// <summary>Stage times of the last Detect call.</summary>
+    public StageTimings LastTimings { get; private set; }
+
+    /// <summary>The session, for benchmarks that time the bare ONNX Runtime run.</summary>
+    public InferenceSession Session => _session;
+
+    /// <summary>Opens a model and checks that it is a YOLO detector.</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="OrtException">ONNX Runtime cannot load it (corrupt, not ONNX).</exception>
+    /// <exception cref="ModelFormatException">It loads but is not a detector this project reads.</exception>
+    public static YoloDetector Open(string modelPath, InferenceSessionOptions? options = null, YoloOutputLayout? layout = null)
+    {
+        InferenceSession session = InferenceSession.Open(modelPath, options);
+        try
+        {
+            return new YoloDetector(session, YoloModelInfo.From(session, layout));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Detects objects in one image; results are cleared first.</summary>
+    public void Detect(BgrImage image, List<Detection> results, DetectionSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        Span<BgrImage> one = [image];
+        Span<List<Detection>> output = [results];
+        DetectCore(one, output, settings);
+    }
+
+    /// <summary>
+    /// Detects objects in several images (several cameras' frames, say), in one run when the model's
+    /// batch dimension is dynamic; results[i] is cleared and filled for images[i].
+    /// </summary>
+    public void Detect(ReadOnlySpan<BgrImage> images, List<Detection>[] results, DetectionSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        if (results.Length < images.Length)
+        {
+            throw new ArgumentException($"{images.Length} images need as many result lists, {results.Length} were given");
+        }
+
+        DetectCore(images, results, settings);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (Binding b in _bindings.Values)
+        {
+            b.Dispose();
+        }
+
+        _session.Dispose();
+    }
+
+    private void DetectCore(ReadOnlySpan<BgrImage> images, Span<List<Detection>> results, DetectionSettings? settings)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        settings?.Validate();
+        float conf = settings?.Confidence ?? Model.DefaultConfidence;
+        float iou = settings?.IoU ?? DefaultIoU;
+        int maxDet = settings?.MaxDetections ?? DefaultMaxDetections;
+        int chunk = Model.FixedBatch ?? MaxBatch;
+        var timings = default(StageTimings);
+        for (int start = 0; start < images.Length; start += chunk)
+        {
+            int n = Math.Min(chunk, images.Length - start);
+            RunChunk(images.Slice(start, n), results.Slice(start, n), conf, iou, maxDet, ref timings);
+        }
+
+        LastTimings = timings;
+    }
+
+    private void RunChunk(ReadOnlySpan<BgrImage> images, Span<List<Detection>> results, float conf, float iou, int maxDet, ref StageTimings timings)
+    {
+        int batch = Model.FixedBatch ?? images.Length;
+        long t0 = Stopwatch.GetTimestamp();
+        Binding binding = BindingFor(batch);
+        int plane = Model.InputWidth * Model.InputHeight * 3;
+        Span<float> input = binding.Input.Span;
+        for (int i = 0; i < images.Length; i++)
+        {
+            _geometries[i] = _resizers[i].Apply(images[i], input.Slice(i * plane, plane), Model.InputWidth, Model.InputHeight);
+        }
+
+        if (images.Length < batch)
+        {
+            input[(images.Length * plane)..].Clear(); // a fixed batch larger than the images given
+        }
+
+        timings.PreprocessMs += StageTimings.Since(t0);
+
+        long t1 = Stopwatch.GetTimestamp();
+        if (binding.Output is null)
+        {
+            // First run at this batch size with an output shape the model leaves open: let ORT
+            // allocate once to learn it, then bind a reusable tensor of that shape.
+            OrtValue[] learned = _session.Run([binding.Input]);
+            try
+            {
+                binding.BindOutput(learned[0].GetTypeAndShape().Shape);
+                learned[0].GetTensorData<float>().CopyTo(binding.Output!.Span);
+            }
+            finally
+            {
+                foreach (OrtValue v in learned)
+                {
+                    v.Dispose();
+                }
+            }
+        }
+        else
+        {
+            _session.Run([binding.Input], binding.Outputs);
+        }
+
+        timings.InferenceMs += StageTimings.Since(t1);
+
+        long t2 = Stopwatch.GetTimestamp();
+        ReadOnlySpan<long> shape = binding.Output!.Shape;
+        int rows = (int)shape[1], cols = (int)shape[2];
+        int perImage = rows * cols;
+        ReadOnlySpan<float> output = binding.Output.Span;
+        for (int i = 0; i < images.Length; i++)
+        {
+            results[i].Clear();
+            _post.Decode(output.Slice(i * perImage, perImage), Model.Layout, rows, cols, _geometries[i], conf, iou, maxDet, results[i]);
+        }
+
+        timings.PostprocessMs += StageTimings.Since(t2);
+    }
+
+    private Binding BindingFor(int batch)
+    {
+        if (_bindings.TryGetValue(batch, out Binding? binding))
+        {
+            return binding;
+        }
+
+        binding = new Binding(OrtTensor.Create<float>([batch, 3, Model.InputHeight, Model.InputWidth]));
+        long[] declared = _session.Outputs[0].Dimensions;
+        if (declared.Length == 3 && declared[1] > 0 && declared[2] > 0)
+        {
+            binding.BindOutput([batch, declared[1], declared[2]]);
+        }
+
+        _bindings[batch] = binding;
+        return binding;
+    }
+
+    /// <summary>The tensors of one batch size: the input and the detection output.</summary>
+    private sealed class Binding(OrtTensor<float> input) : IDisposable
+    {
+        public OrtTensor<float> Input { get; } = input;
+
+        public OrtTensor<float>? Output { get; private set; }
+
+        public OrtValue[] Outputs { get; private set; } = [];
+
+        public void BindOutput(long[] shape)
+        {
+            Output = OrtTensor.Create<float>(shape);
+            Outputs = [Output];
+        }
+
+        public void Dispose()
+        {
+            Input.Dispose();
+            Output?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+namespace EdgeInventory.Forecasting.Methods;
+
+/// <summary>
+/// The standard Theta method (Assimakopoulos &amp; Nikolopoulos 2000) as R's thetaf() computes it:
+/// seasonal adjustment by classical multiplicative decomposition when the lag-m autocorrelation is
+/// significant, simple exponential smoothing (α and initial level by least squares) plus half the slope
+/// of the linear trend, reseasonalised.
+/// </summary>
+public sealed class ThetaMethod : IForecastMethod
+{
+    public string Name => "theta";
+
+    public void Forecast(ReadOnlySpan<double> history, int seasonLength, Span<double> forecast, ForecastWorkspace workspace)
+    {
+        int n = history.Length;
+        using var scope = workspace.Scope();
+        var x = workspace.Rent(n);
+        history.CopyTo(x);
+        int m = seasonLength;
+        Span<double> figure = stackalloc double[Math.Max(m, 1)];
+        bool seasonal = m > 1 && Seasonality.IsSeasonal(history, m)
+            && ClassicalDecomposition.SeasonalFigure(history, m, multiplicative: true, figure);
+        if (seasonal)
+        {
+            for (int i = 0; i < m && seasonal; i++)
+                if (Math.Abs(figure[i]) < 1e-4) seasonal = false;
+            if (seasonal)
+                for (int t = 0; t < n; t++) x[t] /= figure[t % m];
+        }
+
+        var ses = Ets.Fit(x, 1, new EtsModelSpec(EtsError.Additive, EtsTrend.None, EtsSeason.None), workspace, Ets.Criterion.MeanSquaredError)
+            ?? throw new InvalidOperationException("simple exponential smoothing could not be fitted");
+        double alpha = Math.Max(1e-10, ses.Parameters.Alpha);
+
+        // Least-squares slope of x on 0..n-1; the theta = 2 line carries half of it.
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (int t = 0; t < n; t++)
+        {
+            sx += t; sy += x[t]; sxx += (double)t * t; sxy += t * x[t];
+        }
+        double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        double drift = slope / 2;
+        double start = (1 - Math.Pow(1 - alpha, n)) / alpha;
+        for (int h = 0; h < forecast.Length; h++)
+        {
+            double f = ses.Level + drift * (h + start);
+            if (seasonal) f *= figure[(n + h) % m];
+            forecast[h] = f;
+        }
+    }
+}
+
+/// <summary>The equal-weight mean of other methods' forecasts (e.g. ETS and Theta, strong on M3).</summary>
+public sealed class CombinationMethod(string name, params IForecastMethod[] members) : IForecastMethod
+{
+    public string Name { get; } = name;
+
+    public IReadOnlyList<IForecastMethod> Members { get; } = members;
+
+    public void Forecast(ReadOnlySpan<double> history, int seasonLength, Span<double> forecast, ForecastWorkspace workspace)
+    {
+        using var scope = workspace.Scope();
+        var member = workspace.Rent(forecast.Length);
+        forecast.Clear();
+        foreach (var method in Members)
+        {
+            method.Forecast(history, seasonLength, member, workspace);
+            for (int h = 0; h < forecast.Length; h++) forecast[h] += member[h];
+        }
+        for (int h = 0; h < forecast.Length; h++) forecast[h] /= Members.Count;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using EdgeInventory.Onnx;
+using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Vision.Yolo;
+
+namespace EdgeInventory.Cli;
+
+/// <summary>
+/// edgeinv bench vision (stage timings): for each model, decode / preprocess / inference /
+/// postprocess per image over a folder, and the bare OrtApi Run time of the same model on the same
+/// tensors in the same run, so the overhead of the project's own code is a ratio, not a guess.
+/// </summary>
+internal static class BenchVisionCommand
+{
+    public static int Run(Arguments args, TextWriter stdout)
+    {
+        string? benchModel = args.Value("--bench-model");
+        ModelOptions modelOptions = ModelOptions.Read(args);
+        string imagesDir = args.Value("--images") ?? Path.Combine(ModelOptions.RepositoryFolder("models") ?? "models", "samples", "images");
+        int runs = args.Int("--runs", 2, 1000) ?? 6;
+        args.NoPositionals();
+
+        var models = new List<string>();
+        if (!modelOptions.IsDefaultModel || File.Exists(modelOptions.ModelPath))
+        {
+            models.Add(modelOptions.ModelPath);
+        }
+
+        if (benchModel is not null && modelOptions.IsDefaultModel)
+        {
+            models.Add(benchModel);
+        }
+
+        if (models.Count == 0)
+        {
+            throw new UsageException("no model to time: pass --model, or train the default model");
+        }
+
+        List<string> images = ImageFiles.Expand([imagesDir]);
+        if (images.Count == 0)
+        {
+            throw new UsageException($"{imagesDir}: no images to time");
+        }
+
+        stdout.WriteLine($"ONNX Runtime {OrtLibrary.Version} ({OrtLibrary.LoadedPath}), {Environment.ProcessorCount} logical CPUs, {images.Count} images x {runs} runs (first run is warm-up)");
+        foreach (string model in models)
+        {
+            BenchOne(model, modelOptions.Session, images, runs, stdout);
+        }
+
+        return CommandLine.Ok;
+    }
+
+    private static void BenchOne(string modelPath, InferenceSessionOptions sessionOptions, List<string> images, int runs, TextWriter stdout)
+    {
+        using YoloDetector detector = YoloDetector.Open(modelPath, sessionOptions);
+        using var reader = new StillImageReader();
+        var decoded = images.Select(_ => new BgrImage()).ToArray();
+        var detections = new List<Detection>(1024);
+        double decode = 0, pre = 0, infer = 0, post = 0;
+        int timed = 0;
+        int candidatesSeen = 0;
+        for (int run = 0; run < runs; run++)
+        {
+            for (int i = 0; i < images.Count; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                reader.Read(images[i], decoded[i]);
+                double d = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                detector.Detect(decoded[i], detections);
+                if (run == 0)
+                {
+                    continue;
+                }
+
+                StageTimings t = detector.LastTimings;
+                decode += d;
+                pre += t.PreprocessMs;
+                infer += t.InferenceMs;
+                post += t.PostprocessMs;
+                candidatesSeen += detections.Count;
+                timed++;
+            }
+        }
+
+        // The bare ORT run: the same session and input shape, tensors bound once, nothing else.
+        YoloModelInfo m = detector.Model;
+        using OrtTensor<float> input = OrtTensor.Create<float>([1, 3, m.InputHeight, m.InputWidth]);
+        long[] outShape = [1, .. detector.Session.Outputs[0].Dimensions[1..]];
+        using OrtTensor<float> output = OrtTensor.Create<float>(outShape);
+        input.Span.Fill(LetterboxGeometry.PadValue / 255f);
+        detector.Session.Run([input], [output]);
+        int bareRuns = timed;
+        long bareStart = Stopwatch.GetTimestamp();
+        for (int i = 0; i < bareRuns; i++)
+        {
+            detector.Session.Run([input], [output]);
+        }
+
+        double bare = Stopwatch.GetElapsedTime(bareStart).TotalMilliseconds / bareRuns;
+        double n = timed;
+        double endToEnd = (pre + infer + post) / n;
+        stdout.WriteLine();
+        stdout.WriteLine($"model {modelPath} ({m.InputWidth}x{m.InputHeight}, {m.Layout}, provider {detector.ExecutionProvider})");
+        stdout.WriteLine($"  decode       {decode / n,8:F2} ms/image (JPEG via libturbojpeg)");
+        stdout.WriteLine($"  preprocess   {pre / n,8:F2} ms/image (letterbox + normalise)");
+        stdout.WriteLine($"  inference    {infer / n,8:F2} ms/image (OrtApi Run inside the detector)");
+        stdout.WriteLine($"  postprocess  {post / n,8:F2} ms/image (decode, NMS, mapping; {candidatesSeen / n:F0} detections/image)");
+        stdout.WriteLine($"  bare Run     {bare,8:F2} ms/run  (same session, bound tensors, {bareRuns} runs)");
+        stdout.WriteLine($"  detect / bare Run = {endToEnd / bare:F3}; pre+post = {100 * (pre + post) / n / bare:F2}% of bare Run");
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Vision.Imaging.TurboJpeg;
+using EdgeInventory.Vision.Yolo;
+
+namespace EdgeInventory.Cli;
+
+/// <summary>
+/// edgeinv detect: counts objects per image. Text by default; --json prints one object per image
+/// per line on stdout. A bad image is reported on stderr and the rest are still processed.
+/// </summary>
+internal static class DetectCommand
+{
+    public static int Run(Arguments args, TextWriter stdout)
+    {
+        ModelOptions modelOptions = ModelOptions.Read(args);
+        var settings = new DetectionSettings
+        {
+            Confidence = args.Float("--conf", 0f, 1f),
+            IoU = args.Float("--iou", 0.01f, 1f),
+            MaxDetections = args.Int("--max-det", 1, 100_000),
+        };
+        bool json = args.Flag("--json");
+        string? annotateDir = args.Value("--annotate");
+        List<string> inputs = args.Positionals();
+        if (inputs.Count == 0)
+        {
+            throw new UsageException("give one or more images or folders of images");
+        }
+
+        List<string> images = ImageFiles.Expand(inputs);
+        if (images.Count == 0)
+        {
+            throw new UsageException($"no JPEG or PNG images in {string.Join(", ", inputs)}");
+        }
+
+        if (annotateDir is not null)
+        {
+            Directory.CreateDirectory(annotateDir);
+        }
+
+        using YoloDetector detector = modelOptions.Open(Console.Error);
+        using var reader = new StillImageReader();
+        using var jpeg = new TurboJpegCodec();
+        var image = new BgrImage();
+        var detections = new List<Detection>(1024);
+        int failed = 0;
+        foreach (string path in images)
+        {
+            long start = Stopwatch.GetTimestamp();
+            try
+            {
+                reader.Read(path, image);
+            }
+            catch (ImageDecodeException e)
+            {
+                Console.Error.WriteLine($"edgeinv detect: {e.Message}");
+                failed++;
+                continue;
+            }
+
+            double decodeMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            detector.Detect(image, detections, settings);
+            StageTimings t = detector.LastTimings;
+            double totalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (json)
+            {
+                WriteJson(stdout, path, image, detections, detector.Model, decodeMs, t, totalMs);
+            }
+            else
+            {
+                stdout.WriteLine(TextLine(path, image, detections, detector.Model, totalMs));
+            }
+
+            if (annotateDir is not null)
+            {
+                string target = Path.Combine(annotateDir, Path.GetFileNameWithoutExtension(path) + ".jpg");
+                File.WriteAllBytes(target, jpeg.Encode(Annotator.Draw(image, detections), 85));
+            }
+        }
+
+        stdout.Flush();
+        if (failed > 0)
+        {
+            Console.Error.WriteLine($"edgeinv detect: {failed} of {images.Count} images could not be read");
+        }
+
+        return failed == 0 ? CommandLine.Ok : CommandLine.SomeFailed;
+    }
+
+    internal static SortedDictionary<string, int> CountByLabel(IEnumerable<Detection> detections, YoloModelInfo model)
+    {
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (Detection d in detections)
+        {
+            string label = model.Label(d.ClassId);
+            counts[label] = counts.GetValueOrDefault(label) + 1;
+        }
+
+        return counts;
+    }
+
+    internal static string TextLine(string path, BgrImage image, List<Detection> detections, YoloModelInfo model, double totalMs)
+    {
+        string byLabel = string.Join(", ", CountByLabel(detections, model).Select(kv => $"{kv.Key} {kv.Value}"));
+        return $"{path}: {detections.Count} objects{(byLabel.Length > 0 ? " (" + byLabel + ")" : string.Empty)}  [{image.Width}x{image.Height}, {totalMs:F0} ms]";
+    }
+
+    private static void WriteJson(TextWriter stdout, string path, BgrImage image, List<Detection> detections, YoloModelInfo model,
+        double decodeMs, StageTimings t, double totalMs)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("image", path);
+            w.WriteNumber("width", image.Width);
+            w.WriteNumber("height", image.Height);
+            w.WriteStartArray("detections");
+            foreach (Detection d in detections)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("x1", Math.Round(d.X1, 2));
+                w.WriteNumber("y1", Math.Round(d.Y1, 2));
+                w.WriteNumber("x2", Math.Round(d.X2, 2));
+                w.WriteNumber("y2", Math.Round(d.Y2, 2));
+                w.WriteNumber("score", Math.Round(d.Score, 4));
+                w.WriteNumber("class", d.ClassId);
+                w.WriteString("label", model.Label(d.ClassId));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartObject("counts");
+            foreach ((string label, int n) in CountByLabel(detections, model))
+            {
+                w.WriteNumber(label, n);
+            }
+
+            w.WriteEndObject();
+            w.WriteStartObject("timings_ms");
+            w.WriteNumber("decode", Math.Round(decodeMs, 3));
+            w.WriteNumber("preprocess", Math.Round(t.PreprocessMs, 3));
+            w.WriteNumber("inference", Math.Round(t.InferenceMs, 3));
+            w.WriteNumber("postprocess", Math.Round(t.PostprocessMs, 3));
+            w.WriteNumber("total", Math.Round(totalMs, 3));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+    }
+}

@@ -1,0 +1,3 @@
+using EdgeInventory.Cli;
+
+return await CommandLine.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeInventory.Forecasting.Data;
+using EdgeInventory.Forecasting.Evaluation;
+using EdgeInventory.Forecasting.Methods;
+
+namespace EdgeInventory.Forecast.Cli;
+
+/// <summary>The command-line front of the forecasting library: <c>eval</c> and <c>run</c>.</summary>
+internal static class ForecastCommands
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            stdout.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "eval" => Eval(args[1..], stdout, stderr),
+                "simulate" => Simulate(args[1..], stdout),
+                "bench" => ForecastBench.Bench(args[1..], stdout),
+                "compare" => ForecastBench.Compare(args[1..], stdout),
+                _ => throw new UsageException($"unknown forecast command '{args[0]}'"),
+            };
+        }
+        catch (UsageException ex)
+        {
+            stderr.WriteLine($"forecast: {ex.Message}");
+            stderr.WriteLine(Usage);
+            return 2;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or ArgumentException)
+        {
+            stderr.WriteLine($"forecast: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private const string Usage = """
+        usage: forecast eval --data FILE [--methods a,b,...] [--json] [--threads N] [--show-fallbacks]
+                 methods: naive, snaive, mean, ets, theta, ets-theta, ses, damped, croston, sba, tsb, adida, imapa, auto
+               forecast simulate --data FILE [--methods a,b,...] [--fill-rate 0.95] [--lead-time 1]
+                 order-up-to replay of each series' test part, S set from each method's forecast
+        """;
+
+    private static int Simulate(string[] args, TextWriter stdout)
+    {
+        var options = ParseOptions(args, flags: [], values: ["--data", "--methods", "--fill-rate", "--lead-time"]);
+        string data = options.GetValueOrDefault("--data") ?? throw new UsageException("simulate needs --data FILE");
+        double fillRate = double.Parse(options.GetValueOrDefault("--fill-rate") ?? "0.95", CultureInfo.InvariantCulture);
+        int leadTime = int.Parse(options.GetValueOrDefault("--lead-time") ?? "1", CultureInfo.InvariantCulture);
+        var methods = (options.GetValueOrDefault("--methods") ?? "croston,sba,tsb,auto")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(MethodCatalog.Create).ToList();
+        var series = LongCsvReader.Read(data);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"order-up-to (R=1), lead time {leadTime}, target fill rate {fillRate:P0}"));
+        stdout.WriteLine($"{"method",-12} {"series",7} {"fill rate",10} {"avg stock",10}");
+        foreach (var method in methods)
+        {
+            var r = Forecasting.Simulation.PolicyBacktest.Run(series, method, fillRate, leadTime);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Method,-12} {r.Series,7} {r.FillRate,10:P2} {r.AverageStock,10:F3}"));
+        }
+        return 0;
+    }
+
+    private static int Eval(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var options = ParseOptions(args, flags: ["--json", "--show-fallbacks"], values: ["--data", "--methods", "--threads"]);
+        string data = options.GetValueOrDefault("--data") ?? throw new UsageException("eval needs --data FILE");
+        var methods = (options.GetValueOrDefault("--methods") ?? "snaive,ets,theta,ets-theta")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(MethodCatalog.Create).ToList();
+        int threads = -1;
+        if (options.TryGetValue("--threads", out string? t) && (!int.TryParse(t, out threads) || threads < 1))
+            throw new UsageException($"--threads must be a positive integer, got '{t}'");
+        bool json = options.ContainsKey("--json");
+
+        var series = LongCsvReader.Read(data);
+        var rows = new List<EvaluationRow>();
+        foreach (var method in methods)
+        {
+            var report = ForecastEvaluator.Evaluate(series, method, threads);
+            rows.AddRange(report.Rows);
+            if (report.Fallbacks.Count > 0)
+            {
+                stderr.WriteLine($"forecast: {method.Name}: {report.Fallbacks.Count} series fell back");
+                if (options.ContainsKey("--show-fallbacks"))
+                    foreach (var (id, reason) in report.Fallbacks)
+                        stderr.WriteLine($"  {id}: {reason}");
+            }
+        }
+        if (json)
+            WriteJson(rows, stdout);
+        else
+            WriteTable(rows, stdout);
+        return 0;
+    }
+
+    internal static void WriteJson(IEnumerable<EvaluationRow> rows, TextWriter output)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("results");
+            foreach (var row in rows)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("method", row.Method);
+                writer.WriteString("period", row.Period);
+                writer.WriteNumber("series", row.Series);
+                WriteNumberOrNull(writer, "smape", Math.Round(row.Smape, 4));
+                WriteNumberOrNull(writer, "mase", Math.Round(row.Mase, 4));
+                WriteNumberOrNull(writer, "series_per_second", Math.Round(row.SeriesPerSecond, 1));
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter writer, string name, double value)
+    {
+        if (double.IsFinite(value)) writer.WriteNumber(name, value);
+        else writer.WriteNull(name);
+    }
+
+    private static void WriteTable(IEnumerable<EvaluationRow> rows, TextWriter output)
+    {
+        output.WriteLine($"{"method",-12} {"period",-13} {"series",7} {"sMAPE",8} {"MASE",8} {"series/s",10}");
+        foreach (var r in rows)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Method,-12} {r.Period,-13} {r.Series,7} {r.Smape,8:F2} {r.Mase,8:F3} {r.SeriesPerSecond,10:F0}"));
+    }
+
+    internal static Dictionary<string, string?> ParseOptions(string[] args, string[] flags, string[] values)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (flags.Contains(a)) { result[a] = null; continue; }
+            if (values.Contains(a))
+            {
+                if (i + 1 >= args.Length) throw new UsageException($"{a} needs a value");
+                result[a] = args[++i];
+                continue;
+            }
+            throw new UsageException($"unknown option '{a}'");
+        }
+        return result;
+    }
+}
+
+internal sealed class UsageException(string message) : Exception(message);

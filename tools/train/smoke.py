@@ -1,0 +1,66 @@
+"""Smoke run of the whole pipeline: a few training steps on 4 photos at 160 px, export, check.
+
+    python3 tools/train/smoke.py --data ../shared/data/sku110k-dev --out /tmp/edgeinv-smoke
+
+Prints the exported ONNX path on stdout (the C# smoke test loads it in the detector). Checks the
+file with onnx alone (no runtime): checker, input/output names and shapes, metadata keys. Takes
+about half a minute on 2 CPU cores. The model it writes detects nothing useful.
+"""
+import argparse
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+IMGSZ = 160
+REQUIRED_METADATA = ("names", "imgsz", "stride", "task", "description", "version", "date", "batch", "edgeinv_conf")
+
+
+def check_onnx(path, imgsz, nc):
+    """Structural check of an export against the detector's contract; raises AssertionError."""
+    import onnx
+
+    proto = onnx.load(path)
+    onnx.checker.check_model(proto, full_check=True)
+    assert [i.name for i in proto.graph.input] == ["images"], [i.name for i in proto.graph.input]
+    assert [o.name for o in proto.graph.output] == ["output0"], [o.name for o in proto.graph.output]
+
+    def dims(v):
+        return [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+
+    n = sum((imgsz // s) ** 2 for s in (8, 16, 32))
+    assert dims(proto.graph.input[0]) == ["batch", 3, imgsz, imgsz], dims(proto.graph.input[0])
+    assert dims(proto.graph.output[0]) == ["batch", 4 + nc, n], dims(proto.graph.output[0])
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert proto.graph.output[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    meta = {p.key: p.value for p in proto.metadata_props}
+    missing = [k for k in REQUIRED_METADATA if k not in meta]
+    assert not missing, f"metadata keys missing: {missing}"
+    assert meta["imgsz"] == f"[{imgsz}, {imgsz}]", meta["imgsz"]
+    assert meta["task"] == "detect" and meta["stride"] == "32" and meta["batch"] == "1", meta
+    assert meta["names"] == "{0: 'product'}", meta["names"]
+    conf = float(meta["edgeinv_conf"])
+    assert 0 < conf < 1 and len(meta["edgeinv_conf"].split(".")[1]) == 4, meta["edgeinv_conf"]
+    assert max(op.version for op in proto.opset_import if op.domain in ("", "ai.onnx")) == 17
+    return meta
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", required=True, help="folder with images/{train,val} and labels/{train,val}")
+    ap.add_argument("--out", required=True, help="run folder (emptied first)")
+    args = ap.parse_args(argv)
+    import train
+
+    shutil.rmtree(args.out, ignore_errors=True)
+    train.main(["--data", args.data, "--out", args.out, "--imgsz", str(IMGSZ), "--limit", "4", "--epochs", "2",
+                "--batch", "2", "--max-steps", "3", "--device", "cpu", "--seed", "0"])
+    onnx_path = os.path.join(args.out, "shelf-detector.onnx")
+    meta = check_onnx(onnx_path, IMGSZ, 1)
+    print(f"smoke: {onnx_path} passes the contract checks (edgeinv_conf {meta['edgeinv_conf']})", file=sys.stderr)
+    print(onnx_path)
+
+
+if __name__ == "__main__":
+    main()
