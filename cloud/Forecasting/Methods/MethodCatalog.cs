@@ -20,6 +20,7 @@ public static class MethodCatalog
         ["tsb"] = () => new TsbMethod(),
         ["adida"] = () => new AdidaMethod(),
         ["imapa"] = () => new AdidaMethod(multipleAggregation: true),
+        ["ssa"] = () => new SsaMethod(),
         ["zero"] = () => new ZeroMethod(),
         ["auto"] = () => new AutoMethod(),
     };
