@@ -21,6 +21,7 @@ public static class MethodCatalog
         ["adida"] = () => new AdidaMethod(),
         ["imapa"] = () => new AdidaMethod(multipleAggregation: true),
         ["ssa"] = () => new SsaMethod(),
+        ["daily"] = () => new DailyMethod(),
         ["zero"] = () => new ZeroMethod(),
         ["auto"] = () => new AutoMethod(),
     };
