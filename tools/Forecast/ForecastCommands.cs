@@ -79,7 +79,15 @@ internal static class ForecastCommands
     {
         var options = ParseOptions(args, flags: ["--show-fallbacks"], values: ["--db", "--postgres", "--csv", "--out", "--partition", "--method",
             "--horizon", "--as-of", "--history-days", "--censored", "--run-id", "--threads"]);
-        var partition = Forecasting.Batch.SeriesPartition.Parse(options.GetValueOrDefault("--partition") ?? "0/1");
+        Forecasting.Batch.SeriesPartition partition;
+        try
+        {
+            partition = Forecasting.Batch.SeriesPartition.Parse(options.GetValueOrDefault("--partition") ?? "0/1");
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
         int horizon = PositiveInt(options, "--horizon", 28);
         int historyDays = PositiveInt(options, "--history-days", 365);
         int threads = options.ContainsKey("--threads") ? PositiveInt(options, "--threads", 1) : -1;

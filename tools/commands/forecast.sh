@@ -5,6 +5,9 @@ FORECAST_DATA_DEFAULT="${EDGEINV_FORECAST_DATA:-$EDGEINV_ROOT/../shared/data/for
 help_forecast() {
     echo "  forecast eval --data FILE [--methods a,b] [--json]   sMAPE/MASE per category on the long CSV format"
     echo "  forecast simulate --data FILE [--methods a,b]        inventory replay: fill rate vs stock per method"
+    echo "  forecast run (--db F | --postgres CS | --csv DIR) [--partition i/N]  forecasts + reorder recommendations written back"
+    echo "  forecast init-db (--db F | --postgres CS)            create the batch tables (schema in tools/Forecast/README.md)"
+    echo "  forecast bench-daily [--series 1000000] [--threads 2] generated daily store x SKU series, forecast and timed"
 }
 
 forecast_dll() { echo "$EDGEINV_ROOT/tools/Forecast/bin/$EDGEINV_CONFIGURATION/net10.0/edgeinv-forecast.dll"; }
@@ -14,8 +17,9 @@ cmd_forecast() {
     exec dotnet "$(forecast_dll)" "$@"
 }
 
-# Nothing beyond the .NET SDK: the forecasting tests use small committed fixtures.
-test_needs_forecast() { :; }
+# The batch tests start a real PostgreSQL 15 (Debian's server, run from a temp folder on a free port);
+# everything else uses small committed fixtures.
+test_needs_forecast() { ensure_apt postgresql; }
 
 # bench forecast [--with-r] [--data FILE] [--series N]: one-thread ETS/Theta/Croston timings; with
 # --with-r, R's forecast::ets, thetaf and croston on the same series in the same run, side by side.
