@@ -45,6 +45,8 @@ internal static class ForecastCommands
 
     private const string Usage = """
         usage: forecast eval --data FILE [--methods a,b,...] [--json] [--threads N] [--show-fallbacks]
+                 [--holdout]  score on each series' training part with its last horizon held out (for tuning)
+                 [--ets-screening N] [--ets-refine K]  ETS search budgets (tuning; defaults 60 and 2)
                  methods: naive, snaive, mean, ets, theta, ets-theta, ses, damped, croston, sba, tsb, adida, imapa, auto
                forecast simulate --data FILE [--methods a,b,...] [--fill-rate 0.95] [--lead-time 1]
                  order-up-to replay of each series' test part, S set from each method's forecast
@@ -156,7 +158,10 @@ internal static class ForecastCommands
 
     private static int Eval(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var options = ParseOptions(args, flags: ["--json", "--show-fallbacks"], values: ["--data", "--methods", "--threads"]);
+        var options = ParseOptions(args, flags: ["--json", "--show-fallbacks", "--holdout"], values: ["--data", "--methods", "--threads", "--ets-screening", "--ets-refine", "--ets-margin"]);
+        if (options.GetValueOrDefault("--ets-margin") is { } margin) Ets.ScreeningMargin = double.Parse(margin, CultureInfo.InvariantCulture);
+        if (options.GetValueOrDefault("--ets-screening") is { } screening) Ets.ScreeningEvaluations = int.Parse(screening, CultureInfo.InvariantCulture);
+        if (options.GetValueOrDefault("--ets-refine") is { } refine) Ets.RefinedCandidates = int.Parse(refine, CultureInfo.InvariantCulture);
         string data = options.GetValueOrDefault("--data") ?? throw new UsageException("eval needs --data FILE");
         var methods = (options.GetValueOrDefault("--methods") ?? "snaive,ets,theta,ets-theta")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -167,6 +172,13 @@ internal static class ForecastCommands
         bool json = options.ContainsKey("--json");
 
         var series = LongCsvReader.Read(data);
+        if (options.ContainsKey("--holdout"))
+        {
+            // Tuning mode: each series' training part becomes the data, its last horizon the test; the
+            // official test rows are never looked at.
+            series = series.Where(s => s.Train.Length > s.Test.Length + 3)
+                .Select(s => s with { Train = s.Train[..^s.Test.Length], Test = s.Train[^s.Test.Length..] }).ToList();
+        }
         var rows = new List<EvaluationRow>();
         foreach (var method in methods)
         {
