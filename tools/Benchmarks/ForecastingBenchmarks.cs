@@ -21,10 +21,10 @@ public class ForecastingBenchmarks
     private readonly ForecastWorkspace _workspace = new();
     private readonly double[] _monthlyForecast = new double[18];
     private readonly double[] _dailyForecast = new double[28];
-    private readonly IForecastMethod _ets = new EtsMethod();
-    private readonly IForecastMethod _theta = new ThetaMethod();
-    private readonly IForecastMethod _daily = new DailyMethod();
-    private readonly IForecastMethod _ssa = new SsaMethod();
+    private readonly EtsMethod _ets = new EtsMethod();
+    private readonly ThetaMethod _theta = new ThetaMethod();
+    private readonly DailyMethod _daily = new DailyMethod();
+    private readonly SsaMethod _ssa = new SsaMethod();
     private double[] _monthly = null!;
     private double[] _smoothDaily = null!;
     private double[] _intermittentDaily = null!;
