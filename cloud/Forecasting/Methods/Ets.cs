@@ -69,6 +69,8 @@ public sealed class EtsFit
     public EtsParameters Parameters { get; }
     /// <summary>Level at the end of the history.</summary>
     public double Level { get; }
+    /// <summary>The estimated level before the first observation (ℓ₀).</summary>
+    public double InitialLevel { get; internal init; }
     /// <summary>Trend (growth) at the end of the history; 0 without trend.</summary>
     public double Trend { get; }
     /// <summary>Seasonal states for the next season: index h % m is the one applied h + 1 steps ahead.</summary>
@@ -175,17 +177,47 @@ public static class Ets
 
         using var scope = workspace.Scope();
         int maxParameters = 4 + 2 + m;
-        var x = workspace.Rent(maxParameters);
+        // Screen, then refine: every candidate gets a short search from R's starting point; only the
+        // RefinedCandidates best by AICc carry on from where their screening stopped to a full search.
+        // Most of the family is far from the winner after a few dozen evaluations, and the full searches
+        // were three quarters of the time.
+        var starts = workspace.Rent(count * maxParameters);
+        Span<double> screened = stackalloc double[16];
+        Span<int> order = stackalloc int[16];
+        bool screen = ScreeningEvaluations > 0 && count > RefinedCandidates;
+        for (int c = 0; c < count; c++)
+        {
+            var spec = candidates[c];
+            var xs = starts.Slice(c * maxParameters, ParameterVectorLength(spec, m));
+            screened[c] = FitParameters(y, m, spec, Criterion.Likelihood, xs, workspace, out _, screen ? ScreeningEvaluations : 0, warmStart: false);
+            order[c] = c;
+        }
+        int refine = count;
+        if (screen)
+        {
+            // Insertion sort of the candidate indices by screened AICc (at most 15 of them).
+            for (int i = 1; i < count; i++)
+                for (int j = i; j > 0 && screened[order[j]] < screened[order[j - 1]]; j--)
+                    (order[j], order[j - 1]) = (order[j - 1], order[j]);
+            // Also every candidate the screening cannot tell from the best: short searches stop
+            // at different distances from their optima, so close screened scores decide nothing.
+            refine = Math.Min(count, RefinedCandidates);
+            while (refine < count && screened[order[refine]] <= screened[order[0]] + ScreeningMargin) refine++;
+        }
+
         var best = workspace.Rent(maxParameters);
         double bestAicc = double.PositiveInfinity;
         EtsModelSpec bestSpec = default;
         int bestLength = 0;
-        for (int c = 0; c < count; c++)
+        for (int r = 0; r < refine; r++)
         {
+            int c = order[r];
             var spec = candidates[c];
             int length = ParameterVectorLength(spec, m);
-            var xs = x[..length];
-            double aicc = FitParameters(y, m, spec, Criterion.Likelihood, xs, workspace, out _);
+            var xs = starts.Slice(c * maxParameters, length);
+            double aicc = screen
+                ? (double.IsFinite(screened[c]) ? FitParameters(y, m, spec, Criterion.Likelihood, xs, workspace, out _, 0, warmStart: true) : double.PositiveInfinity)
+                : screened[c];
             if (aicc < bestAicc)
             {
                 bestAicc = aicc;
@@ -196,6 +228,17 @@ public static class Ets
         }
         return double.IsFinite(bestAicc) ? BuildFit(y, m, bestSpec, best[..bestLength], workspace) : null;
     }
+
+    /// <summary>
+    /// Evaluations of the screening search each candidate gets (0: no screening, every model searched in
+    /// full as R does), and how many of the best-screened candidates are searched in full. Chosen on the
+    /// M3 training parts with their last horizon held out, never on the test rows: full searches 14.46 sMAPE
+    /// (231 series/s); screening 30/40/60/100 evaluations refining 2–4 candidates 14.51–14.62; 60 and 2 is the
+    /// fastest setting within 0.05 of the full search (14.51, 3× the throughput).
+    /// </summary>
+    internal static int ScreeningEvaluations = 60;
+    internal static int RefinedCandidates = 2;
+    internal static double ScreeningMargin = 2;
 
     /// <summary>Fits one given model; null when it cannot be fitted (too few observations, no finite likelihood).</summary>
     public static EtsFit? Fit(ReadOnlySpan<double> y, int seasonLength, EtsModelSpec spec, ForecastWorkspace workspace, Criterion criterion = Criterion.Likelihood)
@@ -215,7 +258,10 @@ public static class Ets
         + 1 + (spec.HasTrend ? 1 : 0) + (spec.IsSeasonal ? m - 1 : 0);
 
     /// <summary>Optimises <paramref name="x"/> in place; returns AICc (likelihood criterion) or the MSE, +∞ on failure.</summary>
-    internal static double FitParameters(ReadOnlySpan<double> y, int m, EtsModelSpec spec, Criterion criterion, Span<double> x, ForecastWorkspace workspace, out double likelihood)
+    /// <param name="screeningEvaluations">When positive, a short search of that many evaluations (the first stage only for seasonal models).</param>
+    /// <param name="warmStart">Continue from <paramref name="x"/> (a screened point) instead of R's starting point.</param>
+    internal static double FitParameters(ReadOnlySpan<double> y, int m, EtsModelSpec spec, Criterion criterion, Span<double> x, ForecastWorkspace workspace,
+        out double likelihood, int screeningEvaluations = 0, bool warmStart = false)
     {
         likelihood = double.NaN;
         int n = y.Length;
@@ -224,12 +270,20 @@ public static class Ets
             return double.PositiveInfinity; // R: not enough data to continue
         using var scope = workspace.Scope();
         var season = workspace.Rent(Math.Max(m, 1));
-        if (!InitialParameters(y, m, spec, x, workspace))
+        if (!warmStart && !InitialParameters(y, m, spec, x, workspace))
             return double.PositiveInfinity;
         var steps = workspace.Rent(np);
         SearchSteps(y, spec, x, steps);
         var objective = new EtsObjective { Y = y, M = m, Spec = spec, Season = season, Criterion = criterion, Full = x };
-        if (spec.IsSeasonal && m > 2)
+        if (screeningEvaluations > 0)
+        {
+            int head = spec.IsSeasonal && m > 2 ? np - (m - 1) : np;
+            var partial = workspace.Rent(head);
+            x[..head].CopyTo(partial);
+            NelderMead.Minimize(ref objective, partial, workspace, steps[..head], screeningEvaluations);
+            partial.CopyTo(x);
+        }
+        else if (spec.IsSeasonal && m > 2)
         {
             // Stage 1: smoothing parameters, level and trend, with the seasonal states held at their
             // decomposition estimates (a small simplex that converges quickly); stage 2: everything.
@@ -262,6 +316,7 @@ public static class Ets
         using var scope = workspace.Scope();
         var ring = workspace.Rent(m);
         Decode(x, spec, m, out var p, out double level, out double trend, ring);
+        double initialLevel = level;
         int n = y.Length;
         double sse = Filter(y, m, spec, p, ref level, ref trend, ring, out double sumLog, default);
         double likelihood = n * Math.Log(sse) + (spec.Error == EtsError.Multiplicative ? 2 * sumLog : 0);
@@ -272,7 +327,7 @@ public static class Ets
             for (int h = 0; h < m; h++)
                 season[h] = ring[(n + h) % m];
         double sigma2 = sse / Math.Max(1, n - k);
-        return new EtsFit(spec, spec.IsSeasonal ? m : 1, p, level, trend, season, likelihood, k, n, sigma2);
+        return new EtsFit(spec, spec.IsSeasonal ? m : 1, p, level, trend, season, likelihood, k, n, sigma2) { InitialLevel = initialLevel };
     }
 
     /// <summary>Cap on likelihood evaluations per model (R's ets() uses maxit = 2000).</summary>

@@ -70,3 +70,82 @@ public sealed class CombinationMethod(string name, params IForecastMethod[] memb
         for (int h = 0; h < forecast.Length; h++) forecast[h] /= Members.Count;
     }
 }
+
+/// <summary>
+/// Optimised Theta (OTM, Fiorucci et al. 2016) with the seasonal adjustment of <see cref="ThetaMethod"/>:
+/// the one-step predictor μ_{t+1} = ℓ_t + (1 − 1/θ)·[(1 − α)^t·A + (1 − (1 − α)^{t+1})/α·B] (A, B the
+/// least-squares intercept and slope, ℓ simple exponential smoothing with α from the SES fit and ℓ₀ by
+/// least squares for each θ) is scored in-sample for θ on a grid from 1 to 5; the θ with the smallest
+/// squared error forecasts. (Fiorucci et al. optimise α jointly; here α is SES's.)
+/// θ = 2 is close to the standard method.
+/// </summary>
+public sealed class OptimisedThetaMethod : IForecastMethod
+{
+    private static readonly double[] ThetaGrid = [1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5];
+
+    public string Name => "otm";
+
+    public void Forecast(ReadOnlySpan<double> history, int seasonLength, Span<double> forecast, ForecastWorkspace workspace)
+    {
+        int n = history.Length;
+        using var scope = workspace.Scope();
+        var x = workspace.Rent(n);
+        history.CopyTo(x);
+        int m = seasonLength;
+        Span<double> figure = stackalloc double[Math.Max(m, 1)];
+        bool seasonal = m > 1 && Seasonality.IsSeasonal(history, m)
+            && ClassicalDecomposition.SeasonalFigure(history, m, multiplicative: true, figure);
+        for (int i = 0; i < m && seasonal; i++)
+            if (Math.Abs(figure[i]) < 1e-4) seasonal = false;
+        if (seasonal)
+            for (int t = 0; t < n; t++) x[t] /= figure[t % m];
+
+        var ses = Ets.Fit(x, 1, new EtsModelSpec(EtsError.Additive, EtsTrend.None, EtsSeason.None), workspace, Ets.Criterion.MeanSquaredError)
+            ?? throw new InvalidOperationException("simple exponential smoothing could not be fitted");
+        double alpha = Math.Max(1e-10, ses.Parameters.Alpha);
+
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (int t = 0; t < n; t++)
+        {
+            double tt = t + 1;
+            sx += tt; sy += x[t]; sxx += tt * tt; sxy += tt * x[t];
+        }
+        double b = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        double a = (sy - b * sx) / n;
+
+        // For each θ the initial level ℓ₀ enters every prediction linearly (with weight (1 − α)^t), so its
+        // least-squares value has a closed form: run with ℓ₀ = 0, then solve.
+        double bestError = double.PositiveInfinity, bestTheta = 2, bestLevel = ses.Level;
+        foreach (double theta in ThetaGrid)
+        {
+            double weight = 1 - 1 / theta;
+            double level = 0, decay = 1, cross = 0, weights = 0, squares = 0; // decay = (1 − α)^t
+            for (int t = 0; t < n; t++)
+            {
+                double mu = level + weight * (decay * a + (1 - decay * (1 - alpha)) / alpha * b);
+                double e = x[t] - mu;
+                cross += decay * e;
+                weights += decay * decay;
+                squares += e * e;
+                level += alpha * (x[t] - level);
+                decay *= 1 - alpha;
+            }
+            double initial = weights > 0 ? cross / weights : 0;
+            double error = squares - 2 * initial * cross + initial * initial * weights;
+            if (error < bestError)
+            {
+                bestError = error;
+                bestTheta = theta;
+                bestLevel = level + decay * initial;
+            }
+        }
+        double w = 1 - 1 / bestTheta;
+        double decayN = Math.Pow(1 - alpha, n);
+        for (int h = 0; h < forecast.Length; h++)
+        {
+            double f = bestLevel + w * (decayN * a + (h + (1 - decayN * (1 - alpha)) / alpha) * b);
+            if (seasonal) f *= figure[(n + h) % m];
+            forecast[h] = f;
+        }
+    }
+}
