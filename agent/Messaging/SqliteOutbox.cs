@@ -43,6 +43,7 @@ public sealed partial class SqliteOutbox
     private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("edgeinv_outbox_dropped_total", description: "events dropped because the outbox was full");
 
     private readonly ILogger logger;
+    private readonly string databaseFile;
     private long overBoundWarnedAt;
 
     public SqliteOutbox(OutboxOptions options, ILogger<SqliteOutbox>? logger = null)
@@ -52,6 +53,7 @@ public sealed partial class SqliteOutbox
         Options = options;
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
         using SqliteConnection connection = OpenConnection();
+        databaseFile = connection.DataSource;
         using SqliteCommand create = connection.CreateCommand();
         create.CommandText = """
             CREATE TABLE IF NOT EXISTS outbox (
@@ -77,8 +79,11 @@ public sealed partial class SqliteOutbox
 
     public OutboxOptions Options { get; }
 
-    /// <summary>Raised after <see cref="Enqueue"/> (before the caller commits); the relay uses it as a wake-up hint.</summary>
-    public event Action? Enqueued;
+    /// <summary>
+    /// Raised by <see cref="NotifyCommitted"/>, <see cref="Commit"/> and <see cref="EnqueueBatch"/> once events are
+    /// committed; the relay reads the outbox when it fires (and otherwise only every <c>PollInterval</c>).
+    /// </summary>
+    public event Action? Committed;
 
     /// <summary>Opens a connection configured as the outbox needs (WAL, synchronous=FULL, busy timeout); also for the caller's state.</summary>
     public SqliteConnection OpenConnection()
@@ -91,16 +96,57 @@ public sealed partial class SqliteOutbox
             DefaultTimeout = 30,
         }.ToString());
         connection.Open();
+        SetPragmas(connection);
+        return connection;
+    }
+
+    /// <summary>
+    /// Sets up a connection the caller opened itself (its state store's) for enqueueing: WAL, <c>synchronous=FULL</c>
+    /// (per connection in SQLite: with NORMAL a committed event could vanish in a power cut) and a busy timeout.
+    /// The connection must be on the outbox's database file.
+    /// </summary>
+    public void PrepareConnection(SqliteConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            throw new ArgumentException("the connection is not open", nameof(connection));
+        }
+        // DataSource of an open connection is SQLite's own full name of the file (symbolic links resolved).
+        if (!string.Equals(connection.DataSource, databaseFile, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"the connection is on '{connection.DataSource}', the outbox on '{databaseFile}': the event and its state change must share one database", nameof(connection));
+        }
+        SetPragmas(connection);
+    }
+
+    private static void SetPragmas(SqliteConnection connection)
+    {
         using SqliteCommand pragmas = connection.CreateCommand();
         pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;";
         pragmas.ExecuteNonQuery();
-        return connection;
+    }
+
+    /// <summary>
+    /// Tells the relay that a transaction holding enqueued events has committed, so it publishes them now rather
+    /// than at its next poll. Call it after <c>transaction.Commit()</c>, never before: a relay woken before the
+    /// commit finds nothing and waits for the poll. Cheap, and harmless when nothing was enqueued.
+    /// </summary>
+    public void NotifyCommitted() => Committed?.Invoke();
+
+    /// <summary>Commits <paramref name="transaction"/> (which holds enqueued events) and then wakes the relay.</summary>
+    public void Commit(SqliteTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        transaction.Commit();
+        NotifyCommitted();
     }
 
     /// <summary>
     /// Writes <paramref name="message"/> in <paramref name="transaction"/>. Applies the bound: when full, the
     /// oldest droppable event is deleted (logged, counted); if there is none, a droppable message is refused
-    /// (returns false) and a never-drop message is stored past the bound (logged).
+    /// (returns false) and a never-drop message is stored past the bound (logged). The relay sees the event once
+    /// the caller commits and calls <see cref="NotifyCommitted"/> (or commits with <see cref="Commit"/>).
     /// </summary>
     public bool Enqueue(SqliteTransaction transaction, OutboxMessage message)
     {
@@ -129,7 +175,6 @@ public sealed partial class SqliteOutbox
         command.Parameters.AddWithValue("$payload", message.Payload);
         command.Parameters.AddWithValue("$created", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         command.ExecuteNonQuery();
-        Enqueued?.Invoke();
         return true;
     }
 
@@ -140,8 +185,7 @@ public sealed partial class SqliteOutbox
         using SqliteConnection connection = OpenConnection();
         using SqliteTransaction transaction = connection.BeginTransaction();
         int stored = messages.Count(m => Enqueue(transaction, m));
-        transaction.Commit();
-        Enqueued?.Invoke();
+        Commit(transaction);
         return stored;
     }
 
