@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,6 +45,7 @@ public sealed partial class SqliteOutbox
 
     private readonly ILogger logger;
     private readonly string databaseFile;
+    private readonly ConditionalWeakTable<SqliteConnection, EnqueueCommands> prepared = new();
     private long overBoundWarnedAt;
 
     public SqliteOutbox(OutboxOptions options, ILogger<SqliteOutbox>? logger = null)
@@ -154,28 +156,55 @@ public sealed partial class SqliteOutbox
         ArgumentNullException.ThrowIfNull(message);
         SqliteConnection connection = transaction.Connection ?? throw new ArgumentException("the transaction has no connection", nameof(transaction));
 
-        using SqliteCommand command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT n FROM outbox_size WHERE id = 1";
-        long size = (long)(command.ExecuteScalar() ?? 0L);
-        if (size >= Options.MaxEvents && !MakeRoom(command, message, size))
+        // Prepared once per connection: preparing two statements per event cost about a third of the enqueue time.
+        EnqueueCommands commands = prepared.GetValue(connection, static c => new EnqueueCommands(c));
+        commands.Size.Transaction = transaction;
+        long size = (long)(commands.Size.ExecuteScalar() ?? 0L);
+        if (size >= Options.MaxEvents)
         {
-            return false;
+            using SqliteCommand command = connection.CreateCommand();
+            command.Transaction = transaction;
+            if (!MakeRoom(command, message, size))
+            {
+                return false;
+            }
         }
 
-        command.CommandText = """
-            INSERT INTO outbox (event_id, topic, ordering_key, retention, payload, created_at)
-            VALUES ($id, $topic, $key, $retention, $payload, $created)
-            """;
-        command.Parameters.Clear();
-        command.Parameters.AddWithValue("$id", message.EventId.ToString());
-        command.Parameters.AddWithValue("$topic", message.Topic);
-        command.Parameters.AddWithValue("$key", message.OrderingKey);
-        command.Parameters.AddWithValue("$retention", (int)message.Retention);
-        command.Parameters.AddWithValue("$payload", message.Payload);
-        command.Parameters.AddWithValue("$created", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        command.ExecuteNonQuery();
+        SqliteCommand insert = commands.Insert;
+        insert.Transaction = transaction;
+        insert.Parameters["$id"].Value = message.EventId.ToString();
+        insert.Parameters["$topic"].Value = message.Topic;
+        insert.Parameters["$key"].Value = message.OrderingKey;
+        insert.Parameters["$retention"].Value = (int)message.Retention;
+        insert.Parameters["$payload"].Value = message.Payload;
+        insert.Parameters["$created"].Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        insert.ExecuteNonQuery();
         return true;
+    }
+
+    /// <summary>The enqueue statements of one connection (SQLite statements belong to a connection).</summary>
+    private sealed class EnqueueCommands
+    {
+        public EnqueueCommands(SqliteConnection connection)
+        {
+            Size = connection.CreateCommand();
+            Size.CommandText = "SELECT n FROM outbox_size WHERE id = 1";
+            Insert = connection.CreateCommand();
+            Insert.CommandText = """
+                INSERT INTO outbox (event_id, topic, ordering_key, retention, payload, created_at)
+                VALUES ($id, $topic, $key, $retention, $payload, $created)
+                """;
+            Insert.Parameters.Add("$id", SqliteType.Text);
+            Insert.Parameters.Add("$topic", SqliteType.Text);
+            Insert.Parameters.Add("$key", SqliteType.Text);
+            Insert.Parameters.Add("$retention", SqliteType.Integer);
+            Insert.Parameters.Add("$payload", SqliteType.Blob);
+            Insert.Parameters.Add("$created", SqliteType.Integer);
+        }
+
+        public SqliteCommand Size { get; }
+
+        public SqliteCommand Insert { get; }
     }
 
     /// <summary>Enqueues a batch in one transaction of its own (one fsync for all of them).</summary>
