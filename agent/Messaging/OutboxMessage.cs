@@ -24,6 +24,15 @@ public sealed record OutboxMessage(Guid EventId, string Topic, string OrderingKe
         return new(e.EventId, Topics.Discrepancy(e.StoreId, e.DeviceId), e.ZoneId ?? e.CameraId, ContractParser.Serialize(e), OutboxRetention.NeverDrop);
     }
 
+    /// <summary>The outbox message for a contract message the agent keeps for delivery (discrepancies, count snapshots).</summary>
+    public static OutboxMessage From(ContractMessage message) => message switch
+    {
+        DiscrepancyEvent e => For(e),
+        ZoneCountSnapshot s => For(s),
+        null => throw new ArgumentNullException(nameof(message)),
+        _ => throw new ArgumentException($"{message.Schema} messages are not kept in the outbox (heartbeats and status are published directly; the others flow cloud → edge)", nameof(message)),
+    };
+
     public static OutboxMessage For(ZoneCountSnapshot s)
     {
         ArgumentNullException.ThrowIfNull(s);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using EdgeInventory.Mqtt;
@@ -23,7 +24,7 @@ public sealed class OutboxRelayOptions
     /// <summary>With no PUBACK after this long the event is published again (same event id).</summary>
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Fallback poll for events committed by another connection without a wake-up.</summary>
+    /// <summary>Fallback poll for events committed without <see cref="SqliteOutbox.NotifyCommitted"/> (another process, a forgetful writer).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     public void Validate(string section = "Outbox:Relay")
@@ -47,8 +48,7 @@ public sealed class OutboxRelayOptions
 /// </summary>
 public sealed partial class OutboxRelay
 {
-    private const long EagerRecheckMs = 50;
-    private const int DeleteGatherMs = 10;
+    private const int MaxDeleteBatch = 4096;
     private static readonly Meter Meter = new("EdgeInventory.Messaging.Relay");
     private static readonly Counter<long> DeliveredCounter = Meter.CreateCounter<long>("edgeinv_outbox_delivered_total");
     private static readonly Counter<long> FailedCounter = Meter.CreateCounter<long>("edgeinv_outbox_publish_failures_total");
@@ -64,7 +64,7 @@ public sealed partial class OutboxRelay
     private readonly List<Entry> waitingRetry = [];
     // Acknowledged events go to a deleter with its own connection, so that the relay never waits on SQLite's
     // write lock (held by the agent's own transactions) and deletes are batched into few fsyncs.
-    private readonly Channel<long> acked = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private BlockingCollection<long>? acked;
     private long cursor;
     private int buffered;
     private int inFlight;
@@ -77,7 +77,6 @@ public sealed partial class OutboxRelay
         this.options = options ?? new OutboxRelayOptions();
         this.options.Validate();
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
-        outbox.Enqueued += () => wake.Writer.TryWrite(true);
     }
 
     /// <summary>Called on the relay's loop (never on the network thread) for each acknowledged event.</summary>
@@ -88,41 +87,62 @@ public sealed partial class OutboxRelay
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled. Events in flight then stay in the outbox.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        Task deleting = DeleteAcknowledgedAsync();
+        Action onCommitted = () => wake.Writer.TryWrite(true);
+        outbox.Committed += onCommitted;
+        using var acknowledged = new BlockingCollection<long>();
+        acked = acknowledged;
+        var deleterDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var deleter = new Thread(() => DeleteAcknowledged(acknowledged, deleterDone)) { IsBackground = true, Name = "outbox-deleter" };
+        deleter.Start();
         try
         {
             await RelayAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            acked.Writer.TryComplete();
-            await deleting.ConfigureAwait(false);
+            outbox.Committed -= onCommitted;
+            acknowledged.CompleteAdding();
+            await deleterDone.Task.ConfigureAwait(false);
         }
     }
 
-    /// <summary>Deletes acknowledged events in batches gathered over a few milliseconds; drains fully on stop.</summary>
-    private async Task DeleteAcknowledgedAsync()
+    /// <summary>
+    /// Deletes acknowledged events on a thread of its own: each delete is a transaction with an fsync that also
+    /// takes SQLite's write lock, and blocking a thread-pool thread on it delayed the relay's own continuations
+    /// (on 2 cores the pool has two threads). Acks that arrive during one delete go into the next: under load the
+    /// batches grow by themselves, at a light load each event is deleted right after its PUBACK. Drains on stop.
+    /// </summary>
+    private void DeleteAcknowledged(BlockingCollection<long> acknowledged, TaskCompletionSource done)
     {
-        using SqliteConnection connection = outbox.OpenConnection();
-        using var store = new RelayStore(connection);
-        var batch = new List<long>();
-        while (await acked.Reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            await Task.Delay(DeleteGatherMs).ConfigureAwait(false);
-            while (acked.Reader.TryRead(out long seq))
+            using SqliteConnection connection = outbox.OpenConnection();
+            using var store = new RelayStore(connection);
+            var batch = new List<long>();
+            while (acknowledged.TryTake(out long first, Timeout.Infinite))
             {
-                batch.Add(seq);
+                batch.Add(first);
+                while (batch.Count < MaxDeleteBatch && acknowledged.TryTake(out long seq))
+                {
+                    batch.Add(seq);
+                }
+                try
+                {
+                    store.Delete(batch);
+                }
+                catch (SqliteException e)
+                {
+                    // The events stay and are sent again after a restart (same ids): a duplicate, not a loss.
+                    LogDeleteFailed(logger, batch.Count, e.Message);
+                }
+                batch.Clear();
             }
-            try
-            {
-                store.Delete(batch);
-            }
-            catch (SqliteException e)
-            {
-                // The events stay and are sent again after a restart (same ids): a duplicate, not a loss.
-                LogDeleteFailed(logger, batch.Count, e.Message);
-            }
-            batch.Clear();
+            done.SetResult();
+        }
+        catch (Exception e)
+        {
+            LogDeleterFailed(logger, e.Message);
+            done.SetResult();
         }
     }
 
@@ -130,9 +150,9 @@ public sealed partial class OutboxRelay
     {
         using SqliteConnection connection = outbox.OpenConnection();
         using var store = new RelayStore(connection);
-        TimeSpan recheck = options.PollInterval;
-        long wokenAt = 0;
         bool wantLoad = true;
+        // The last read filled the read-ahead: more rows are committed than are buffered, read again once there is room.
+        bool moreStored = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             while (completions.Reader.TryRead(out Completion done))
@@ -140,15 +160,11 @@ public sealed partial class OutboxRelay
                 Complete(done, store);
             }
 
-            if (wantLoad && buffered <= options.ReadAhead / 2)
+            if ((wantLoad || moreStored) && buffered <= options.ReadAhead / 2)
             {
-                int loaded = Load(store);
-                // Woken before the writer committed (an fsync under synchronous=FULL takes milliseconds)?
-                // Look again every millisecond for a short while, then back off to the poll interval.
-                recheck = loaded > 0 || Environment.TickCount64 - wokenAt < EagerRecheckMs
-                    ? TimeSpan.FromMilliseconds(1)
-                    : TimeSpan.FromTicks(Math.Min(recheck.Ticks * 2, options.PollInterval.Ticks));
-                wantLoad = loaded > 0 && buffered <= options.ReadAhead / 2;
+                int room = options.ReadAhead - buffered;
+                moreStored = Load(store, room) == room;
+                wantLoad = false;
             }
 
             long now = Environment.TickCount64;
@@ -158,11 +174,13 @@ public sealed partial class OutboxRelay
                 Dispatch();
             }
 
-            if (completions.Reader.TryPeek(out _) || wantLoad)
+            if (completions.Reader.TryPeek(out _) || (moreStored && buffered <= options.ReadAhead / 2))
             {
                 continue;
             }
-            TimeSpan wait = recheck;
+            // Committed events arrive with a wake-up (SqliteOutbox.Committed, raised after the commit); the poll is
+            // only the fallback for a writer that commits without one.
+            TimeSpan wait = options.PollInterval;
             if (waitingRetry.Count > 0)
             {
                 long nextDue = waitingRetry.Min(e => e.DueAt);
@@ -174,13 +192,9 @@ public sealed partial class OutboxRelay
             }
             switch (await WaitForWorkAsync(wait, cancellationToken).ConfigureAwait(false))
             {
-                case Wake.Enqueued:
-                    wantLoad = true;
-                    wokenAt = Environment.TickCount64;
-                    recheck = TimeSpan.FromMilliseconds(1);
-                    break;
+                case Wake.Committed:
                 case Wake.Timeout:
-                    wantLoad = true; // a cheap indexed read: the re-check after a wake, or the periodic poll
+                    wantLoad = true; // a cheap indexed read past the cursor
                     break;
                 default:
                     break;
@@ -191,16 +205,16 @@ public sealed partial class OutboxRelay
     private enum Wake
     {
         Completion,
-        Enqueued,
+        Committed,
         Timeout,
     }
 
-    /// <summary>Waits for a publish completion, an enqueue wake-up, or the timeout.</summary>
+    /// <summary>Waits for a publish completion, a commit wake-up, or the timeout.</summary>
     private async Task<Wake> WaitForWorkAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         if (wake.Reader.TryRead(out _))
         {
-            return Wake.Enqueued;
+            return Wake.Committed;
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(wait);
@@ -216,15 +230,15 @@ public sealed partial class OutboxRelay
         }
         if (wake.Reader.TryRead(out _))
         {
-            return Wake.Enqueued;
+            return Wake.Committed;
         }
         return completion.IsCompletedSuccessfully ? Wake.Completion : Wake.Timeout;
     }
 
-    private int Load(RelayStore store)
+    private int Load(RelayStore store, int limit)
     {
         int loaded = 0;
-        foreach (Entry entry in store.ReadAfter(cursor, options.ReadAhead - buffered))
+        foreach (Entry entry in store.ReadAfter(cursor, limit))
         {
             cursor = entry.Sequence;
             loaded++;
@@ -255,7 +269,7 @@ public sealed partial class OutboxRelay
             {
                 var timeout = new CancellationTokenSource(options.AckTimeout);
                 publish = client.PublishAsync(head.Topic, head.Payload, qos: 1, retain: false, timeout.Token);
-                publish.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), timeout, TaskScheduler.Default);
+                publish.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), timeout, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
             catch (Exception e) when (e is MosquittoException or ObjectDisposedException)
             {
@@ -265,7 +279,7 @@ public sealed partial class OutboxRelay
             {
                 var (relay, entry) = ((OutboxRelay, Entry))state!;
                 relay.completions.Writer.TryWrite(new Completion(entry, task.IsCompletedSuccessfully ? null : task.Exception?.InnerException ?? new OperationCanceledException("no PUBACK in time")));
-            }, (this, head), TaskScheduler.Default);
+            }, (this, head), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -278,7 +292,7 @@ public sealed partial class OutboxRelay
         {
             queue.Dequeue();
             buffered--;
-            acked.Writer.TryWrite(entry.Sequence);
+            acked!.Add(entry.Sequence);
             Interlocked.Increment(ref delivered);
             DeliveredCounter.Add(1);
             if (entry.Attempts > 1)
@@ -425,6 +439,9 @@ public sealed partial class OutboxRelay
 
     [LoggerMessage(EventId = 5214, Level = LogLevel.Error, Message = "deleting {Count} acknowledged events failed: {Reason}; they will be sent again after a restart")]
     private static partial void LogDeleteFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 5215, Level = LogLevel.Critical, Message = "the outbox deleter stopped: {Reason}; acknowledged events are no longer deleted and will be sent again after a restart")]
+    private static partial void LogDeleterFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 5213, Level = LogLevel.Information, Message = "event {EventId} delivered after {Attempts} attempts")]
     private static partial void LogDeliveredAfterRetry(ILogger logger, Guid eventId, int attempts);

@@ -56,7 +56,7 @@ public sealed class CommandIntakeTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }
 
-    private static ScannerCount Scanner(string store) => new()
+    internal static ScannerCount Scanner(string store) => new()
     {
         EventId = EventIds.NewId(),
         OccurredAt = DateTimeOffset.UtcNow,

@@ -21,6 +21,33 @@ public sealed class OutboxRelayTests : IDisposable
     }
 
     [Fact]
+    public async Task A_commit_wakes_the_relay_without_waiting_for_its_poll()
+    {
+        using var collector = new Collector(broker.Port);
+        await collector.SubscribeAsync();
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
+        using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        await client.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
+        // A poll far longer than the test may wait: only the post-commit wake-up can deliver these in time.
+        var relay = new OutboxRelay(outbox, client, new OutboxRelayOptions { PollInterval = TimeSpan.FromHours(1) });
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Task running = relay.RunAsync(stop.Token);
+        await Task.Delay(200); // the relay's first read is done and it is waiting
+
+        using SqliteConnection connection = outbox.OpenConnection();
+        for (int i = 1; i <= 3; i++)
+        {
+            using SqliteTransaction transaction = connection.BeginTransaction();
+            outbox.Enqueue(transaction, OutboxMessage.For(Fixtures.Discrepancy("zone-1")));
+            outbox.Commit(transaction);
+            await collector.WaitForDistinctAsync(i, Fixtures.Patience);
+        }
+
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Fact]
     public async Task Ten_thousand_events_all_arrive_across_two_broker_restarts()
     {
         using var collector = new Collector(broker.Port);

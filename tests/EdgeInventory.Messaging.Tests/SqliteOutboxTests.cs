@@ -115,4 +115,74 @@ public sealed class SqliteOutboxTests : IDisposable
         Assert.Contains("Outbox:DatabasePath", Assert.Throws<ArgumentException>(() => new SqliteOutbox(new OutboxOptions())).Message, StringComparison.Ordinal);
         Assert.Contains("Outbox:MaxEvents", Assert.Throws<ArgumentException>(() => new SqliteOutbox(new OutboxOptions { DatabasePath = database, MaxEvents = 5 })).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_connection_the_caller_opened_is_set_to_synchronous_full_and_must_be_on_the_outbox_file()
+    {
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
+        using (var own = new SqliteConnection($"Data Source={database};Pooling=False"))
+        {
+            own.Open();
+            using SqliteCommand command = own.CreateCommand();
+            command.CommandText = "PRAGMA synchronous=NORMAL";
+            command.ExecuteNonQuery();
+            outbox.PrepareConnection(own);
+            command.CommandText = "PRAGMA synchronous";
+            Assert.Equal(2L, command.ExecuteScalar()); // FULL
+        }
+
+        string other = Fixtures.TempDatabase();
+        try
+        {
+            using var elsewhere = new SqliteConnection($"Data Source={other};Pooling=False");
+            elsewhere.Open();
+            var refused = Assert.Throws<ArgumentException>(() => outbox.PrepareConnection(elsewhere));
+            Assert.Contains(other, refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            File.Delete(other);
+        }
+    }
+
+    [Fact]
+    public void Committed_is_raised_by_commit_and_batches_but_not_by_enqueue()
+    {
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
+        int raised = 0;
+        outbox.Committed += () => raised++;
+        using SqliteConnection connection = outbox.OpenConnection();
+        using (SqliteTransaction transaction = connection.BeginTransaction())
+        {
+            outbox.Enqueue(transaction, OutboxMessage.For(Fixtures.Discrepancy("zone-1")));
+            Assert.Equal(0, raised); // before the commit the relay would find nothing
+            outbox.Commit(transaction);
+        }
+        Assert.Equal(1, raised);
+        outbox.EnqueueBatch([OutboxMessage.For(Fixtures.Discrepancy("zone-2"))]);
+        Assert.Equal(2, raised);
+        Assert.Equal(2, outbox.Stats().Count);
+    }
+
+    [Fact]
+    public void Only_discrepancies_and_count_snapshots_are_kept_in_the_outbox()
+    {
+        Assert.Equal(OutboxRetention.NeverDrop, OutboxMessage.From(Fixtures.Discrepancy("zone-1")).Retention);
+        Assert.Equal(OutboxRetention.DropOldestWhenFull, OutboxMessage.From(Fixtures.Snapshot()).Retention);
+        var heartbeat = new Contracts.Heartbeat
+        {
+            EventId = Contracts.EventIds.NewId(),
+            OccurredAt = DateTimeOffset.UtcNow,
+            StoreId = "s042",
+            DeviceId = "edge-01",
+            ModelVersion = "test-model 1",
+            UptimeSeconds = 1,
+            Cameras = [],
+            OutboxPending = 0,
+            OutboxOldestAgeSeconds = null,
+            OpenDiscrepancies = 0,
+        };
+        Assert.Contains("edgeinv.heartbeat/1", Assert.Throws<ArgumentException>(() => OutboxMessage.From(heartbeat)).Message, StringComparison.Ordinal);
+    }
 }

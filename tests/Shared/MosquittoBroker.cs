@@ -63,6 +63,8 @@ public sealed partial class MosquittoBroker : IDisposable
         conf.AppendLine("log_type notice");
         conf.AppendLine("log_type information");
         conf.AppendLine("max_inflight_messages 100");
+        // As in tools/broker/mosquitto.conf: otherwise PUBACKs wait for the client's next packet (Nagle + delayed ACK).
+        conf.AppendLine("set_tcp_nodelay true");
         conf.AppendLine("max_queued_messages 100000");
         // Running as root, mosquitto would switch to the 'mosquitto' user and lose access to this directory.
         conf.AppendLine($"user {Environment.UserName}");

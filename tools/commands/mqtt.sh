@@ -60,6 +60,7 @@ cmd_broker() {
         echo "persistence_location $dir/"
         echo "max_queued_messages 1000000"
         echo "max_inflight_messages 100"
+        echo "set_tcp_nodelay true"
         echo "log_dest stderr"
         echo "user $(id -un)"
         echo "listener $port 127.0.0.1"
