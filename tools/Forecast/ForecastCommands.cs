@@ -46,6 +46,8 @@ internal static class ForecastCommands
     private const string Usage = """
         usage: forecast eval --data FILE [--methods a,b,...] [--json] [--threads N] [--show-fallbacks]
                  [--holdout]  score on each series' training part with its last horizon held out (for tuning)
+                 [--holdout-origins K]  with --holdout: the origin K horizons back (default 1)
+                 [--dump FILE]  every forecast as CSV (method,id,h,forecast,actual), for offline analysis of combinations
                  [--ets-screening N] [--ets-refine K]  ETS search budgets (tuning; defaults 60 and 2)
                  methods: naive, snaive, mean, ets, theta, ets-theta, ses, damped, croston, sba, tsb, adida, imapa, auto
                forecast simulate --data FILE [--methods a,b,...] [--fill-rate 0.95] [--lead-time 1]
@@ -158,7 +160,7 @@ internal static class ForecastCommands
 
     private static int Eval(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var options = ParseOptions(args, flags: ["--json", "--show-fallbacks", "--holdout"], values: ["--data", "--methods", "--threads", "--ets-screening", "--ets-refine", "--ets-margin"]);
+        var options = ParseOptions(args, flags: ["--json", "--show-fallbacks", "--holdout"], values: ["--data", "--methods", "--threads", "--dump", "--holdout-origins", "--ets-screening", "--ets-refine", "--ets-margin"]);
         if (options.GetValueOrDefault("--ets-margin") is { } margin) Ets.ScreeningMargin = double.Parse(margin, CultureInfo.InvariantCulture);
         if (options.GetValueOrDefault("--ets-screening") is { } screening) Ets.ScreeningEvaluations = int.Parse(screening, CultureInfo.InvariantCulture);
         if (options.GetValueOrDefault("--ets-refine") is { } refine) Ets.RefinedCandidates = int.Parse(refine, CultureInfo.InvariantCulture);
@@ -176,13 +178,28 @@ internal static class ForecastCommands
         {
             // Tuning mode: each series' training part becomes the data, its last horizon the test; the
             // official test rows are never looked at.
-            series = series.Where(s => s.Train.Length > s.Test.Length + 3)
-                .Select(s => s with { Train = s.Train[..^s.Test.Length], Test = s.Train[^s.Test.Length..] }).ToList();
+            // --holdout-origins K moves the origin K horizons back (K = 1: the last horizon of the training part).
+            int origins = 1;
+            if (options.TryGetValue("--holdout-origins", out string? k) && (!int.TryParse(k, out origins) || origins < 1))
+                throw new UsageException($"--holdout-origins must be a positive integer, got '{k}'");
+            series = series.Where(s => s.Train.Length > origins * s.Test.Length + 3)
+                .Select(s =>
+                {
+                    int end = s.Train.Length - (origins - 1) * s.Test.Length;
+                    return s with { Train = s.Train[..(end - s.Test.Length)], Test = s.Train[(end - s.Test.Length)..end] };
+                }).ToList();
         }
         var rows = new List<EvaluationRow>();
+        using var dump = options.GetValueOrDefault("--dump") is { } dumpPath ? new StreamWriter(dumpPath) : null;
+        dump?.WriteLine("method,id,h,forecast,actual");
         foreach (var method in methods)
         {
-            var report = ForecastEvaluator.Evaluate(series, method, threads);
+            var forecasts = dump is null ? null : new double[series.Count][];
+            var report = ForecastEvaluator.Evaluate(series, method, threads, forecasts is null ? null : (i, f) => forecasts[i] = f);
+            if (dump is not null && forecasts is not null)
+                for (int i = 0; i < series.Count; i++)
+                    for (int h = 0; forecasts[i] is { } f && h < f.Length; h++)
+                        dump.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{method.Name},{series[i].Id},{h + 1},{f[h]:R},{series[i].Test[h]:R}"));
             rows.AddRange(report.Rows);
             if (report.Fallbacks.Count > 0)
             {

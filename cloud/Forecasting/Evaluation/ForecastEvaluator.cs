@@ -20,7 +20,9 @@ public static class ForecastEvaluator
 {
     public const string AllPeriods = "ALL";
 
-    public static EvaluationReport Evaluate(IReadOnlyList<DemandSeries> series, IForecastMethod method, int maxDegreeOfParallelism = -1)
+    /// <param name="forecastSink">When given, receives each scored series' index and forecast (called from the worker threads).</param>
+    public static EvaluationReport Evaluate(IReadOnlyList<DemandSeries> series, IForecastMethod method, int maxDegreeOfParallelism = -1,
+        Action<int, double[]>? forecastSink = null)
     {
         ArgumentNullException.ThrowIfNull(series);
         ArgumentNullException.ThrowIfNull(method);
@@ -46,6 +48,7 @@ public static class ForecastEvaluator
             ticks[i] = Stopwatch.GetTimestamp() - start;
             smape[i] = AccuracyMetrics.Smape(s.Test, forecast);
             mase[i] = AccuracyMetrics.Mase(s.Train, s.Test, forecast, s.SeasonLength);
+            forecastSink?.Invoke(i, forecast);
             return workspace;
         }, _ => { });
         double wallSeconds = Stopwatch.GetElapsedTime(wallStart).TotalSeconds;

@@ -14,6 +14,12 @@ public static class MethodCatalog
         ["ets-theta"] = () => new CombinationMethod("ets-theta", new EtsMethod(), new ThetaMethod()),
         ["ses"] = () => new FixedEtsMethod("ses", new EtsModelSpec(EtsError.Additive, EtsTrend.None, EtsSeason.None)),
         ["damped"] = () => new FixedEtsMethod("damped", new EtsModelSpec(EtsError.Additive, EtsTrend.AdditiveDamped, EtsSeason.None)),
+        ["holt"] = () => new FixedEtsMethod("holt", new EtsModelSpec(EtsError.Additive, EtsTrend.Additive, EtsSeason.None)),
+        ["naive2"] = () => new SeasonallyAdjustedMethod("naive2", new NaiveMethod()),
+        ["sa-ses"] = () => new SeasonallyAdjustedMethod("sa-ses", new FixedEtsMethod("ses", new EtsModelSpec(EtsError.Additive, EtsTrend.None, EtsSeason.None))),
+        ["sa-holt"] = () => new SeasonallyAdjustedMethod("sa-holt", new FixedEtsMethod("holt", new EtsModelSpec(EtsError.Additive, EtsTrend.Additive, EtsSeason.None))),
+        ["sa-damped"] = () => new SeasonallyAdjustedMethod("sa-damped", new FixedEtsMethod("damped", new EtsModelSpec(EtsError.Additive, EtsTrend.AdditiveDamped, EtsSeason.None))),
+        ["arima"] = () => new AutoArimaMethod(),
         ["croston"] = () => new CrostonMethod(CrostonVariant.Classic),
         ["croston-opt"] = () => new CrostonMethod(CrostonVariant.Classic, optimised: true),
         ["sba"] = () => new CrostonMethod(CrostonVariant.Sba),
@@ -29,15 +35,23 @@ public static class MethodCatalog
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 
-    /// <summary>A name, or names joined by '+' for the equal-weight mean of those methods (e.g. "ets+theta+damped").</summary>
+    private const string MedianPrefix = "median:";
+
+    /// <summary>
+    /// A name, or names joined by '+' for the equal-weight mean of those methods (e.g. "ets+theta+damped"),
+    /// or "median:" before such a list for their median (e.g. "median:theta+naive2+sa-damped").
+    /// </summary>
     /// <exception cref="ArgumentException">The name is not a known method; the message lists the known ones.</exception>
     public static IForecastMethod Create(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        if (name.StartsWith(MedianPrefix, StringComparison.OrdinalIgnoreCase))
+            return new CombinationMethod(name, CombinationRule.Median,
+                [.. name[MedianPrefix.Length..].Split('+', StringSplitOptions.TrimEntries).Select(Create)]);
         if (name.Contains('+', StringComparison.Ordinal))
             return new CombinationMethod(name, [.. name.Split('+', StringSplitOptions.TrimEntries).Select(Create)]);
         return Factories.TryGetValue(name, out var factory)
             ? factory()
-            : throw new ArgumentException($"unknown forecasting method '{name}'; known: {string.Join(", ", Factories.Keys)} (or a+b for their mean)", nameof(name));
+            : throw new ArgumentException($"unknown forecasting method '{name}'; known: {string.Join(", ", Factories.Keys)} (or a+b for their mean, median:a+b+c for their median)", nameof(name));
     }
 }

@@ -50,24 +50,56 @@ public sealed class ThetaMethod : IForecastMethod
     }
 }
 
-/// <summary>The equal-weight mean of other methods' forecasts (e.g. ETS and Theta, strong on M3).</summary>
-public sealed class CombinationMethod(string name, params IForecastMethod[] members) : IForecastMethod
+/// <summary>How a combination merges its members' forecasts at each step of the horizon.</summary>
+public enum CombinationRule
 {
+    /// <summary>Equal-weight mean (e.g. ETS and Theta, strong on M3).</summary>
+    Mean,
+    /// <summary>Median (the mean of the middle two for an even count): robust to one member going astray, as in SCUM.</summary>
+    Median,
+}
+
+/// <summary>The equal-weight mean, or the median, of other methods' forecasts, step by step.</summary>
+public sealed class CombinationMethod(string name, CombinationRule rule, params IForecastMethod[] members) : IForecastMethod
+{
+    public CombinationMethod(string name, params IForecastMethod[] members) : this(name, CombinationRule.Mean, members)
+    {
+    }
+
     public string Name { get; } = name;
+
+    public CombinationRule Rule { get; } = rule;
 
     public IReadOnlyList<IForecastMethod> Members { get; } = members;
 
     public void Forecast(ReadOnlySpan<double> history, int seasonLength, Span<double> forecast, ForecastWorkspace workspace)
     {
         using var scope = workspace.Scope();
-        var member = workspace.Rent(forecast.Length);
-        forecast.Clear();
-        foreach (var method in Members)
+        int k = Members.Count;
+        int horizon = forecast.Length;
+        // Member j's forecast at step h sits at [h * k + j], so each step's values are contiguous for the median.
+        var all = workspace.Rent(horizon * k);
+        var member = workspace.Rent(horizon);
+        for (int j = 0; j < k; j++)
         {
-            method.Forecast(history, seasonLength, member, workspace);
-            for (int h = 0; h < forecast.Length; h++) forecast[h] += member[h];
+            Members[j].Forecast(history, seasonLength, member, workspace);
+            for (int h = 0; h < horizon; h++) all[h * k + j] = member[h];
         }
-        for (int h = 0; h < forecast.Length; h++) forecast[h] /= Members.Count;
+        for (int h = 0; h < horizon; h++)
+        {
+            var values = all.Slice(h * k, k);
+            if (Rule == CombinationRule.Median)
+            {
+                values.Sort();
+                forecast[h] = k % 2 == 1 ? values[k / 2] : (values[k / 2 - 1] + values[k / 2]) / 2;
+            }
+            else
+            {
+                double sum = 0;
+                foreach (double v in values) sum += v;
+                forecast[h] = sum / k;
+            }
+        }
     }
 }
 
