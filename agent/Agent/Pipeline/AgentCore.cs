@@ -303,7 +303,11 @@ public sealed partial class AgentCore : IDisposable
         }
     }
 
-    public void Dispose() => _evidence.Dispose();
+    public void Dispose()
+    {
+        Metrics?.Dispose();
+        _evidence.Dispose();
+    }
 
     private ZoneReconcileInput ZoneInput(CameraRuntime camera, int z, ConfirmedZoneState state)
     {
