@@ -197,5 +197,7 @@ public class StockReconcilerTests
         Assert.False(monitor.Evaluate(CameraState.Up, false, false, null, T0 + TimeSpan.FromSeconds(31)).Offline);
         Assert.False(monitor.Evaluate(CameraState.Restarting, true, false, null, T0 + TimeSpan.FromSeconds(40)).Stalled);
         Assert.True(monitor.Evaluate(CameraState.Stalled, true, false, null, T0 + TimeSpan.FromSeconds(70)).Stalled);
+        Assert.False(monitor.Evaluate(CameraState.Up, false, true, null, T0 + TimeSpan.FromSeconds(80)).ViewChanged);
+        Assert.True(monitor.Evaluate(CameraState.Up, false, true, null, T0 + TimeSpan.FromSeconds(110)).ViewChanged);
     }
 }
