@@ -50,8 +50,11 @@ public sealed class ModelOptions
     /// <summary>ONNX Runtime intra-op threads; 0 = one per core.</summary>
     public int IntraOpThreads { get; set; }
 
-    /// <summary>Most frames (of different cameras) run in one batch when the model's batch is dynamic.</summary>
-    public int MaxBatch { get; set; } = 4;
+    /// <summary>
+    /// Most frames (of different cameras) run in one batch when the model's batch is dynamic. Default: 1 on
+    /// the CPU, where a batch of 4 measured slower per frame than single frames (bench agent), 4 on a GPU.
+    /// </summary>
+    public int? MaxBatch { get; set; }
 
     /// <summary>The model's class names are SKUs (enables unexpected-product checks).</summary>
     public bool ClassesAreSkus { get; set; }

@@ -89,6 +89,8 @@ public sealed partial class AgentCore : IDisposable
             _latestScans[(scan.LocationId, scan.Sku)] = scan;
         }
 
+        // The loop gets the same grace as a stalled one (30 s) to go round for the first time.
+        LastLoopAt = _clock.GetUtcNow();
         LogResumed(_log, _reconciler.Open.Count, store.DatabasePath);
     }
 

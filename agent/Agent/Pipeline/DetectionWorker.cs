@@ -36,7 +36,8 @@ public sealed partial class DetectionWorker : BackgroundService
         _detector = detector;
         _log = logger;
         _detection = new DetectionSettings { Confidence = settings.Model.Confidence, IoU = settings.Model.IoU };
-        _maxBatch = Math.Min(settings.Model.MaxBatch, detector.Model.FixedBatch ?? YoloDetector.MaxBatch);
+        int configured = settings.Model.MaxBatch ?? (settings.Session.Provider == Onnx.ExecutionProvider.Cpu ? 1 : 4);
+        _maxBatch = Math.Min(configured, detector.Model.FixedBatch ?? YoloDetector.MaxBatch);
         int n = core.Cameras.Count;
         _images = new BgrImage[n];
         _frames = new CapturedFrame[n];
