@@ -120,9 +120,11 @@ public static class AgentHost
             IPAddress address = http.Address == "localhost" ? IPAddress.Loopback : IPAddress.Parse(http.Address);
             kestrel.Listen(address, http.Port, listen =>
             {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                // HTTP/2 needs TLS (ALPN); without a certificate the endpoint speaks HTTP/1.1 only.
+                listen.Protocols = HttpProtocols.Http1;
                 if (!string.IsNullOrWhiteSpace(http.CertificatePath))
                 {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
                     listen.UseHttps(LoadCertificate(http));
                 }
             });

@@ -34,6 +34,7 @@ public sealed partial class CameraCapture : IAsyncDisposable
     private readonly ILogger _log;
     private readonly TimeProvider _clock;
     private readonly IReadOnlyList<string> _arguments;
+    private readonly string? _password;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private Task? _loop;
@@ -61,6 +62,7 @@ public sealed partial class CameraCapture : IAsyncDisposable
         _log = logger ?? throw new ArgumentNullException(nameof(logger));
         _clock = clock ?? TimeProvider.System;
         _arguments = FfmpegCommand.Arguments(source, settings);
+        _password = CameraSource.Password(source.Location);
         Frames = new FrameQueue(settings.QueueCapacity);
         _downSince = _clock.GetUtcNow();
     }
@@ -360,15 +362,19 @@ public sealed partial class CameraCapture : IAsyncDisposable
         {
             while (await process.StandardError.ReadLineAsync(cancellation).ConfigureAwait(false) is { } line)
             {
-                if (line.Length == 0)
+                // swscale warns about JPEG's full-range pixel format on every reconfiguration; it is harmless
+                // and would push the line that says why a camera failed out of LastError.
+                if (line.Length == 0 || line.Contains("deprecated pixel format used", StringComparison.Ordinal))
                 {
                     continue;
                 }
 
-                SetError(line.Length > 300 ? line[..300] : line);
+                // ffmpeg echoes the URL it was given, password included: never let that reach a log or a message.
+                string safe = _password is null ? line : line.Replace(_password, "***", StringComparison.Ordinal);
+                SetError(safe.Length > 300 ? safe[..300] : safe);
                 if (logged++ < MaxLoggedLines)
                 {
-                    LogFfmpegLine(_log, CameraId, line);
+                    LogFfmpegLine(_log, CameraId, safe);
                 }
             }
         }

@@ -107,6 +107,18 @@ public sealed record CameraSource(CameraSourceKind Kind, string Location)
         return url;
     }
 
+    /// <summary>The password in a URL's user info (as written in the URL), or null.</summary>
+    public static string? Password(string url)
+    {
+        if (Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) && uri.UserInfo.IndexOf(':', StringComparison.Ordinal) is int colon and >= 0)
+        {
+            string password = uri.UserInfo[(colon + 1)..];
+            return password.Length > 0 ? password : null;
+        }
+
+        return null;
+    }
+
     public override string ToString() => $"{Kind} {Redact(Location)}";
 
     private static CameraSource? Fail(out string? problem, string reason)

@@ -28,11 +28,15 @@ public static class FfmpegCommand
                 a.AddRange(["-rtsp_transport", "tcp", "-timeout", "10000000", "-i", source.Location]);
                 break;
             case CameraSourceKind.HttpMjpeg:
-                a.AddRange(["-rw_timeout", "10000000", "-i", source.Location]);
+                // -timeout (µs) is the HTTP protocol's socket timeout: a silent server is an error, not a hang.
+                a.AddRange(["-timeout", "10000000", "-i", source.Location]);
                 break;
             case CameraSourceKind.HttpSnapshot:
-                // The image2 demuxer opens its URL again for every frame: one request per sample.
-                a.AddRange(["-rw_timeout", "10000000", "-f", "image2", "-loop", "1", "-framerate", rate, "-i", source.Location]);
+                // The image2 demuxer opens its URL again for every frame: one request per sample, paced by
+                // -re. Without probing it does not read frames ahead (which would delay a change by several
+                // intervals). image2 takes no socket timeout: a hanging request is caught by the stall watchdog.
+                a.AddRange(["-re", "-probesize", "32", "-analyzeduration", "0", "-fpsprobesize", "0",
+                    "-f", "image2", "-pattern_type", "none", "-loop", "1", "-framerate", rate, "-i", source.Location]);
                 break;
             case CameraSourceKind.V4l2:
                 a.AddRange(["-f", "v4l2", "-i", source.Location]);

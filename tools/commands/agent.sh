@@ -30,6 +30,6 @@ bench_agent() {
     dotnet "$dll" all "${args[@]}"
     if [ "$quick" = 0 ]; then
         say "BenchmarkDotNet: agent counting path (memory diagnoser)"
-        dotnet run -c Release --project "$EDGEINV_ROOT/tools/AgentBench" -- --bdn --filter '*AgentCountingPath*'
+        dotnet "$dll" --bdn --filter '*AgentCountingPath*'
     fi
 }

@@ -180,7 +180,7 @@ public sealed class CameraCaptureTests : IDisposable
         Assert.Contains("fps=0.2,scale=640:-2", args);
     }
 
-    private static double Mean(BgrImage image)
+    internal static double Mean(BgrImage image)
     {
         long sum = 0;
         ReadOnlySpan<byte> px = image.Pixels;
@@ -192,7 +192,7 @@ public sealed class CameraCaptureTests : IDisposable
         return sum / (double)(px.Length / 5);
     }
 
-    private static double MeanAbsoluteDifference(BgrImage a, BgrImage b)
+    internal static double MeanAbsoluteDifference(BgrImage a, BgrImage b)
     {
         long sum = 0;
         ReadOnlySpan<byte> pa = a.Pixels, pb = b.Pixels;
@@ -202,5 +202,63 @@ public sealed class CameraCaptureTests : IDisposable
         }
 
         return sum / (double)(pa.Length / 7);
+    }
+}
+
+/// <summary>An HTTP snapshot camera served by a real HTTP listener on loopback.</summary>
+public sealed class SnapshotCaptureTests
+{
+    [Fact]
+    public async Task A_snapshot_URL_is_fetched_once_per_sample_and_a_new_picture_is_seen()
+    {
+        int port = TestSupport.FreePort();
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        byte[] current = File.ReadAllBytes(SamplePhotos.ImagePath("shelf_val_107"));
+        int requests = 0;
+        using var stop = new CancellationTokenSource();
+        Task server = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                System.Net.HttpListenerContext ctx;
+                try
+                {
+                    ctx = await listener.GetContextAsync();
+                }
+                catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException)
+                {
+                    break;
+                }
+
+                Interlocked.Increment(ref requests);
+                byte[] body = Volatile.Read(ref current);
+                ctx.Response.ContentType = "image/jpeg";
+                ctx.Response.ContentLength64 = body.Length;
+                await ctx.Response.OutputStream.WriteAsync(body);
+                ctx.Response.Close();
+            }
+        });
+
+        CameraSource source = CameraSource.TryParse($"http://viewer:s3cret@127.0.0.1:{port}/snapshot.jpg", "snapshot", out _)!;
+        var log = new ListLogger();
+        await using (var capture = new CameraCapture("cam-snap", source, new CaptureSettings { SampleInterval = TimeSpan.FromMilliseconds(500), StallTimeout = TimeSpan.FromSeconds(5) }, log))
+        {
+            capture.Start();
+            Assert.True(await TestSupport.WaitFor(() => capture.FramesCaptured >= 2, TimeSpan.FromSeconds(20)), capture.LastError);
+            BgrImage first = capture.Frames.TakeLatest()!.Image.Clone();
+            // Another photo of the same size (ffmpeg keeps the first picture's size for the whole stream).
+            Volatile.Write(ref current, File.ReadAllBytes(SamplePhotos.ImagePath("shelf_val_400")));
+            Assert.True(await TestSupport.WaitFor(() => capture.Frames.TakeLatest() is { } f && CameraCaptureTests.MeanAbsoluteDifference(f.Image, first) > 20, TimeSpan.FromSeconds(20)),
+                $"the new picture was not seen: {requests} requests, {capture.FramesCaptured} frames, error {capture.LastError}");
+            long frames = capture.FramesCaptured;
+            Assert.InRange(requests, frames, frames + 6); // paced: about one request per sample, not a flood
+        }
+
+        await stop.CancelAsync();
+        listener.Stop();
+        await server;
+        Assert.DoesNotContain(log.Lines, l => l.Message.Contains("s3cret", StringComparison.Ordinal));
     }
 }
