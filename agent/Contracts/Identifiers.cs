@@ -14,7 +14,7 @@ public static class Identifiers
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
 
     /// <summary>Segments reserved by the topic layout; a store may not be named after them.</summary>
-    private static readonly string[] ReservedStoreIds = [Topics.CommandSegment, Topics.AlertsSegment, "cloud"];
+    private static readonly string[] ReservedStoreIds = [Topics.CommandSegment, Topics.AlertsSegment, "cloud", "operators"];
 
     /// <summary>Returns null when <paramref name="value"/> is a valid id, else the reason it is not.</summary>
     public static string? Check(string? value, string what)

@@ -29,30 +29,10 @@ public sealed unsafe class InferenceSession : IDisposable
         nuint inputCount, outputCount;
         api.Check(api.SessionGetInputCount(raw, &inputCount));
         api.Check(api.SessionGetOutputCount(raw, &outputCount));
-        var inputs = new TensorInfo[(int)inputCount];
-        var outputs = new TensorInfo[(int)outputCount];
         _inputNames = (byte**)NativeMemory.AllocZeroed(inputCount == 0 ? 1 : inputCount, (nuint)sizeof(nint));
         _outputNames = (byte**)NativeMemory.AllocZeroed(outputCount == 0 ? 1 : outputCount, (nuint)sizeof(nint));
-        for (nuint i = 0; i < inputCount; i++)
-        {
-            byte* name;
-            api.Check(api.SessionGetInputName(raw, i, allocator, &name));
-            _inputNames[i] = CopyAndFree(api, allocator, name, out string managedName);
-            nint typeInfo;
-            api.Check(api.SessionGetInputTypeInfo(raw, i, &typeInfo));
-            inputs[(int)i] = Describe(api, managedName, typeInfo);
-        }
-
-        for (nuint i = 0; i < outputCount; i++)
-        {
-            byte* name;
-            api.Check(api.SessionGetOutputName(raw, i, allocator, &name));
-            _outputNames[i] = CopyAndFree(api, allocator, name, out string managedName);
-            nint typeInfo;
-            api.Check(api.SessionGetOutputTypeInfo(raw, i, &typeInfo));
-            outputs[(int)i] = Describe(api, managedName, typeInfo);
-        }
-
+        TensorInfo[] inputs = DescribeNodes(api, raw, allocator, (int)inputCount, api.SessionGetInputName, api.SessionGetInputTypeInfo, _inputNames);
+        TensorInfo[] outputs = DescribeNodes(api, raw, allocator, (int)outputCount, api.SessionGetOutputName, api.SessionGetOutputTypeInfo, _outputNames);
         Inputs = inputs;
         Outputs = outputs;
         Metadata = ReadMetadata(api, raw, allocator);
@@ -328,6 +308,24 @@ public sealed unsafe class InferenceSession : IDisposable
             pinned.Add(h);
             return (byte*)h.AddrOfPinnedObject();
         }
+    }
+
+    /// <summary>Names and types of the session's inputs (or outputs); the names are kept in <paramref name="names"/> for Run.</summary>
+    private static TensorInfo[] DescribeNodes(OrtApiTable api, nint session, nint allocator, int count,
+        delegate* unmanaged<nint, nuint, nint, byte**, nint> getName, delegate* unmanaged<nint, nuint, nint*, nint> getTypeInfo, byte** names)
+    {
+        var nodes = new TensorInfo[count];
+        for (int i = 0; i < count; i++)
+        {
+            byte* name;
+            api.Check(getName(session, (nuint)i, allocator, &name));
+            names[i] = CopyAndFree(api, allocator, name, out string managedName);
+            nint typeInfo;
+            api.Check(getTypeInfo(session, (nuint)i, &typeInfo));
+            nodes[i] = Describe(api, managedName, typeInfo);
+        }
+
+        return nodes;
     }
 
     private static TensorInfo Describe(OrtApiTable api, string name, nint typeInfo)

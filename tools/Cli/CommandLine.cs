@@ -19,6 +19,11 @@ internal static class CommandLine
     {
         bool verbose = args.Contains("--verbose");
         string command = args.Length > 0 ? args[0] : "help";
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            return Help();
+        }
+
         var rest = new Arguments(args.Skip(1).Where(a => a != "--verbose").ToArray());
         try
         {

@@ -1,7 +1,13 @@
 # Core commands: test, detect, demo, bench vision. Sourced by tools/edgeinv.
 
 help_core() {
-    echo "  eval --model M --data DIR   accuracy of a detector on images/ + labels/ (YOLO text)"
+    echo "  eval --model M --data DIR [--split S] [--json]   detector accuracy on images/ + labels/ (YOLO text)"
+    echo "  fixtures                 regenerate the committed detector test fixtures (tests/fixtures/onnx)"
+}
+
+cmd_fixtures() {
+    ensure_python
+    "$EDGEINV_PYTHON" "$EDGEINV_ROOT/tools/fixtures/make_detector_fixtures.py" "$@"
 }
 
 # The vision tests decode with ffmpeg/libturbojpeg, run ONNX Runtime, and train a toy model

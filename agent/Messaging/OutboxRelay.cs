@@ -1,0 +1,431 @@
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using EdgeInventory.Mqtt;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeInventory.Messaging;
+
+public sealed class OutboxRelayOptions
+{
+    /// <summary>Publishes awaiting PUBACK at once, over all ordering keys (each key has at most one).</summary>
+    public int MaxInFlight { get; set; } = 512;
+
+    /// <summary>Events read ahead from SQLite into memory.</summary>
+    public int ReadAhead { get; set; } = 4096;
+
+    /// <summary>Retry backoff after a failed or refused publish: doubles per attempt of that event, up to the max.</summary>
+    public TimeSpan RetryDelayMin { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan RetryDelayMax { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>With no PUBACK after this long the event is published again (same event id).</summary>
+    public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Fallback poll for events committed by another connection without a wake-up.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    public void Validate(string section = "Outbox:Relay")
+    {
+        if (MaxInFlight < 1) throw new ArgumentException($"{section}:MaxInFlight must be at least 1");
+        if (ReadAhead < MaxInFlight) throw new ArgumentException($"{section}:ReadAhead must be at least MaxInFlight");
+        if (RetryDelayMin <= TimeSpan.Zero || RetryDelayMax < RetryDelayMin) throw new ArgumentException($"{section}:RetryDelayMin/RetryDelayMax are not a positive, ordered pair");
+        if (AckTimeout <= TimeSpan.Zero) throw new ArgumentException($"{section}:AckTimeout must be positive");
+        if (PollInterval <= TimeSpan.Zero) throw new ArgumentException($"{section}:PollInterval must be positive");
+    }
+}
+
+/// <summary>
+/// Publishes the outbox over MQTT with QoS 1 and deletes an event only when its PUBACK arrives.
+/// Order: events of one ordering key (zone) go out one at a time, in enqueue order — the next is published
+/// only after the previous one's PUBACK — so neither a retry nor a reconnect can reorder a zone's events;
+/// different zones are pipelined. A failed or refused publish is retried with backoff (its zone waits); a
+/// refusal (e.g. reason 135) is logged as an error because only a configuration change can fix it.
+/// Delivery is at least once: after a crash or an ack timeout an event may be published again, always with
+/// its original event id, which the cloud uses to drop duplicates.
+/// </summary>
+public sealed partial class OutboxRelay
+{
+    private const long EagerRecheckMs = 50;
+    private const int DeleteGatherMs = 10;
+    private static readonly Meter Meter = new("EdgeInventory.Messaging.Relay");
+    private static readonly Counter<long> DeliveredCounter = Meter.CreateCounter<long>("edgeinv_outbox_delivered_total");
+    private static readonly Counter<long> FailedCounter = Meter.CreateCounter<long>("edgeinv_outbox_publish_failures_total");
+
+    private readonly SqliteOutbox outbox;
+    private readonly MosquittoClient client;
+    private readonly OutboxRelayOptions options;
+    private readonly ILogger logger;
+    private readonly Channel<Completion> completions = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Dictionary<string, Queue<Entry>> zones = [];
+    private readonly Queue<string> ready = new();
+    private readonly List<Entry> waitingRetry = [];
+    // Acknowledged events go to a deleter with its own connection, so that the relay never waits on SQLite's
+    // write lock (held by the agent's own transactions) and deletes are batched into few fsyncs.
+    private readonly Channel<long> acked = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private long cursor;
+    private int buffered;
+    private int inFlight;
+    private long delivered;
+
+    public OutboxRelay(SqliteOutbox outbox, MosquittoClient client, OutboxRelayOptions? options = null, ILogger<OutboxRelay>? logger = null)
+    {
+        this.outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
+        this.client = client ?? throw new ArgumentNullException(nameof(client));
+        this.options = options ?? new OutboxRelayOptions();
+        this.options.Validate();
+        this.logger = (ILogger?)logger ?? NullLogger.Instance;
+        outbox.Enqueued += () => wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Called on the relay's loop (never on the network thread) for each acknowledged event.</summary>
+    public Action<OutboxDelivery>? Delivered { get; set; }
+
+    public long DeliveredCount => Interlocked.Read(ref delivered);
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled. Events in flight then stay in the outbox.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Task deleting = DeleteAcknowledgedAsync();
+        try
+        {
+            await RelayAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            acked.Writer.TryComplete();
+            await deleting.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes acknowledged events in batches gathered over a few milliseconds; drains fully on stop.</summary>
+    private async Task DeleteAcknowledgedAsync()
+    {
+        using SqliteConnection connection = outbox.OpenConnection();
+        using var store = new RelayStore(connection);
+        var batch = new List<long>();
+        while (await acked.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            await Task.Delay(DeleteGatherMs).ConfigureAwait(false);
+            while (acked.Reader.TryRead(out long seq))
+            {
+                batch.Add(seq);
+            }
+            try
+            {
+                store.Delete(batch);
+            }
+            catch (SqliteException e)
+            {
+                // The events stay and are sent again after a restart (same ids): a duplicate, not a loss.
+                LogDeleteFailed(logger, batch.Count, e.Message);
+            }
+            batch.Clear();
+        }
+    }
+
+    private async Task RelayAsync(CancellationToken cancellationToken)
+    {
+        using SqliteConnection connection = outbox.OpenConnection();
+        using var store = new RelayStore(connection);
+        TimeSpan recheck = options.PollInterval;
+        long wokenAt = 0;
+        bool wantLoad = true;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            while (completions.Reader.TryRead(out Completion done))
+            {
+                Complete(done, store);
+            }
+
+            if (wantLoad && buffered <= options.ReadAhead / 2)
+            {
+                int loaded = Load(store);
+                // Woken before the writer committed (an fsync under synchronous=FULL takes milliseconds)?
+                // Look again every millisecond for a short while, then back off to the poll interval.
+                recheck = loaded > 0 || Environment.TickCount64 - wokenAt < EagerRecheckMs
+                    ? TimeSpan.FromMilliseconds(1)
+                    : TimeSpan.FromTicks(Math.Min(recheck.Ticks * 2, options.PollInterval.Ticks));
+                wantLoad = loaded > 0 && buffered <= options.ReadAhead / 2;
+            }
+
+            long now = Environment.TickCount64;
+            ReleaseDueRetries(now);
+            if (client.State == MqttConnectionState.Connected)
+            {
+                Dispatch();
+            }
+
+            if (completions.Reader.TryPeek(out _) || wantLoad)
+            {
+                continue;
+            }
+            TimeSpan wait = recheck;
+            if (waitingRetry.Count > 0)
+            {
+                long nextDue = waitingRetry.Min(e => e.DueAt);
+                wait = TimeSpan.FromMilliseconds(Math.Clamp(nextDue - now, 1, wait.TotalMilliseconds));
+            }
+            if (client.State != MqttConnectionState.Connected && ready.Count > 0)
+            {
+                wait = TimeSpan.FromMilliseconds(Math.Min(wait.TotalMilliseconds, 50));
+            }
+            switch (await WaitForWorkAsync(wait, cancellationToken).ConfigureAwait(false))
+            {
+                case Wake.Enqueued:
+                    wantLoad = true;
+                    wokenAt = Environment.TickCount64;
+                    recheck = TimeSpan.FromMilliseconds(1);
+                    break;
+                case Wake.Timeout:
+                    wantLoad = true; // a cheap indexed read: the re-check after a wake, or the periodic poll
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    private enum Wake
+    {
+        Completion,
+        Enqueued,
+        Timeout,
+    }
+
+    /// <summary>Waits for a publish completion, an enqueue wake-up, or the timeout.</summary>
+    private async Task<Wake> WaitForWorkAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (wake.Reader.TryRead(out _))
+        {
+            return Wake.Enqueued;
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(wait);
+        Task<bool> completion = completions.Reader.WaitToReadAsync(timeout.Token).AsTask();
+        Task<bool> woken = wake.Reader.WaitToReadAsync(timeout.Token).AsTask();
+        try
+        {
+            await Task.WhenAny(completion, woken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await timeout.CancelAsync().ConfigureAwait(false);
+        }
+        if (wake.Reader.TryRead(out _))
+        {
+            return Wake.Enqueued;
+        }
+        return completion.IsCompletedSuccessfully ? Wake.Completion : Wake.Timeout;
+    }
+
+    private int Load(RelayStore store)
+    {
+        int loaded = 0;
+        foreach (Entry entry in store.ReadAfter(cursor, options.ReadAhead - buffered))
+        {
+            cursor = entry.Sequence;
+            loaded++;
+            buffered++;
+            if (!zones.TryGetValue(entry.OrderingKey, out Queue<Entry>? queue))
+            {
+                queue = new Queue<Entry>();
+                zones[entry.OrderingKey] = queue;
+            }
+            queue.Enqueue(entry);
+            if (queue.Count == 1)
+            {
+                ready.Enqueue(entry.OrderingKey);
+            }
+        }
+        return loaded;
+    }
+
+    private void Dispatch()
+    {
+        while (inFlight < options.MaxInFlight && ready.TryDequeue(out string? key))
+        {
+            Entry head = zones[key].Peek();
+            inFlight++;
+            head.Attempts++;
+            Task<MqttPublishAck> publish;
+            try
+            {
+                var timeout = new CancellationTokenSource(options.AckTimeout);
+                publish = client.PublishAsync(head.Topic, head.Payload, qos: 1, retain: false, timeout.Token);
+                publish.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), timeout, TaskScheduler.Default);
+            }
+            catch (Exception e) when (e is MosquittoException or ObjectDisposedException)
+            {
+                publish = Task.FromException<MqttPublishAck>(e);
+            }
+            publish.ContinueWith(static (task, state) =>
+            {
+                var (relay, entry) = ((OutboxRelay, Entry))state!;
+                relay.completions.Writer.TryWrite(new Completion(entry, task.IsCompletedSuccessfully ? null : task.Exception?.InnerException ?? new OperationCanceledException("no PUBACK in time")));
+            }, (this, head), TaskScheduler.Default);
+        }
+    }
+
+    private void Complete(Completion done, RelayStore store)
+    {
+        inFlight--;
+        Entry entry = done.Entry;
+        Queue<Entry> queue = zones[entry.OrderingKey];
+        if (done.Error is null)
+        {
+            queue.Dequeue();
+            buffered--;
+            acked.Writer.TryWrite(entry.Sequence);
+            Interlocked.Increment(ref delivered);
+            DeliveredCounter.Add(1);
+            if (entry.Attempts > 1)
+            {
+                LogDeliveredAfterRetry(logger, entry.EventId, entry.Attempts);
+            }
+            Delivered?.Invoke(new OutboxDelivery(entry.Sequence, entry.EventId, entry.OrderingKey, entry.EnqueuedAtUnixMs, entry.Attempts));
+            if (queue.Count > 0)
+            {
+                ready.Enqueue(entry.OrderingKey);
+            }
+            else
+            {
+                zones.Remove(entry.OrderingKey);
+            }
+            return;
+        }
+
+        FailedCounter.Add(1);
+        double delayMs = Math.Min(options.RetryDelayMin.TotalMilliseconds * Math.Pow(2, Math.Min(entry.Attempts - 1, 20)), options.RetryDelayMax.TotalMilliseconds);
+        entry.DueAt = Environment.TickCount64 + (long)delayMs;
+        waitingRetry.Add(entry);
+        string reason = done.Error.Message;
+        store.RecordFailure(entry.Sequence, reason);
+        if (done.Error is MosquittoException { ReasonCode: >= 0x80 })
+        {
+            LogRefused(logger, entry.EventId, entry.Topic, reason, entry.Attempts, delayMs / 1000);
+        }
+        else
+        {
+            LogRetrying(logger, entry.EventId, reason, entry.Attempts, delayMs / 1000);
+        }
+    }
+
+    private void ReleaseDueRetries(long now)
+    {
+        for (int i = waitingRetry.Count - 1; i >= 0; i--)
+        {
+            if (waitingRetry[i].DueAt <= now)
+            {
+                ready.Enqueue(waitingRetry[i].OrderingKey);
+                waitingRetry.RemoveAt(i);
+            }
+        }
+    }
+
+    private sealed class Entry(long sequence, Guid eventId, string topic, string orderingKey, byte[] payload, long enqueuedAtUnixMs, int attempts)
+    {
+        public long Sequence { get; } = sequence;
+
+        public Guid EventId { get; } = eventId;
+
+        public string Topic { get; } = topic;
+
+        public string OrderingKey { get; } = orderingKey;
+
+        public byte[] Payload { get; } = payload;
+
+        public long EnqueuedAtUnixMs { get; } = enqueuedAtUnixMs;
+
+        public int Attempts { get; set; } = attempts;
+
+        public long DueAt { get; set; }
+    }
+
+    private readonly record struct Completion(Entry Entry, Exception? Error);
+
+    /// <summary>The relay's prepared statements on its own connection.</summary>
+    private sealed class RelayStore : IDisposable
+    {
+        private readonly SqliteConnection connection;
+        private readonly SqliteCommand read;
+        private readonly SqliteCommand delete;
+        private readonly SqliteCommand fail;
+
+        public RelayStore(SqliteConnection connection)
+        {
+            this.connection = connection;
+            read = connection.CreateCommand();
+            read.CommandText = "SELECT seq, event_id, topic, ordering_key, payload, created_at, attempts FROM outbox WHERE seq > $after ORDER BY seq LIMIT $limit";
+            read.Parameters.Add("$after", SqliteType.Integer);
+            read.Parameters.Add("$limit", SqliteType.Integer);
+            delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM outbox WHERE seq = $seq";
+            delete.Parameters.Add("$seq", SqliteType.Integer);
+            fail = connection.CreateCommand();
+            fail.CommandText = "UPDATE outbox SET attempts = attempts + 1, last_error = $error WHERE seq = $seq";
+            fail.Parameters.Add("$seq", SqliteType.Integer);
+            fail.Parameters.Add("$error", SqliteType.Text);
+        }
+
+        public List<Entry> ReadAfter(long after, int limit)
+        {
+            var rows = new List<Entry>();
+            if (limit <= 0)
+            {
+                return rows;
+            }
+            read.Parameters["$after"].Value = after;
+            read.Parameters["$limit"].Value = limit;
+            using SqliteDataReader reader = read.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add(new Entry(reader.GetInt64(0), Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
+                    (byte[])reader.GetValue(4), reader.GetInt64(5), reader.GetInt32(6)));
+            }
+            return rows;
+        }
+
+        /// <summary>One transaction, one fsync, for a batch of acknowledged events.</summary>
+        public void Delete(List<long> sequences)
+        {
+            using SqliteTransaction transaction = connection.BeginTransaction();
+            delete.Transaction = transaction;
+            foreach (long seq in sequences)
+            {
+                delete.Parameters["$seq"].Value = seq;
+                delete.ExecuteNonQuery();
+            }
+            transaction.Commit();
+            delete.Transaction = null;
+        }
+
+        public void RecordFailure(long seq, string error)
+        {
+            fail.Parameters["$seq"].Value = seq;
+            fail.Parameters["$error"].Value = error.Length > 500 ? error[..500] : error;
+            fail.ExecuteNonQuery();
+        }
+
+        public void Dispose()
+        {
+            read.Dispose();
+            delete.Dispose();
+            fail.Dispose();
+        }
+    }
+
+    [LoggerMessage(EventId = 5211, Level = LogLevel.Error, Message = "the broker refused event {EventId} on '{Topic}': {Reason}; attempt {Attempts}, retrying in {DelaySeconds:0.0} s (check the store's credentials and ACL)")]
+    private static partial void LogRefused(ILogger logger, Guid eventId, string topic, string reason, int attempts, double delaySeconds);
+
+    [LoggerMessage(EventId = 5212, Level = LogLevel.Warning, Message = "publishing event {EventId} failed: {Reason}; attempt {Attempts}, retrying in {DelaySeconds:0.0} s")]
+    private static partial void LogRetrying(ILogger logger, Guid eventId, string reason, int attempts, double delaySeconds);
+
+    [LoggerMessage(EventId = 5214, Level = LogLevel.Error, Message = "deleting {Count} acknowledged events failed: {Reason}; they will be sent again after a restart")]
+    private static partial void LogDeleteFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 5213, Level = LogLevel.Information, Message = "event {EventId} delivered after {Attempts} attempts")]
+    private static partial void LogDeliveredAfterRetry(ILogger logger, Guid eventId, int attempts);
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using EdgeInventory.Mqtt;
+using EdgeInventory.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeInventory.Messaging.Tests;
+
+public sealed class OutboxRelayTests : IDisposable
+{
+    private readonly string database = Fixtures.TempDatabase();
+    private readonly MosquittoBroker broker = Fixtures.StartBroker();
+
+    public void Dispose()
+    {
+        broker.Dispose();
+        SqliteConnection.ClearAllPools();
+        foreach (string f in new[] { database, database + "-wal", database + "-shm" })
+        {
+            File.Delete(f);
+        }
+    }
+
+    [Fact]
+    public async Task Ten_thousand_events_all_arrive_across_two_broker_restarts()
+    {
+        using var collector = new Collector(broker.Port);
+        await collector.SubscribeAsync();
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
+        for (int batch = 0; batch < 20; batch++)
+        {
+            outbox.EnqueueBatch(Enumerable.Range(0, 500).Select(i => OutboxMessage.For(Fixtures.Discrepancy($"zone-{i % 50}"))));
+        }
+
+        using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        var relay = new OutboxRelay(outbox, client);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Task running = relay.RunAsync(stop.Token);
+
+        foreach (int threshold in new[] { 2_000, 6_000 })
+        {
+            await collector.WaitForDistinctAsync(threshold, TimeSpan.FromSeconds(20));
+            broker.Stop();
+            await Task.Delay(300);
+            Assert.True(outbox.Stats().Count > 0, "the outbox drained before the broker was stopped; the test proves nothing");
+            broker.StartProcess();
+        }
+
+        await collector.WaitForDistinctAsync(10_000, TimeSpan.FromSeconds(25));
+        Assert.Equal(10_000, collector.Copies.Count);
+        collector.AssertDuplicatesIdenticalAndZonesInOrder();
+        var deadline = Stopwatch.StartNew();
+        while (outbox.Stats().Count > 0 && deadline.Elapsed < Fixtures.Patience)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(0, outbox.Stats().Count);
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Fact]
+    public async Task A_refused_event_stays_in_the_outbox_and_is_retried_while_other_zones_flow()
+    {
+        using var collector = new Collector(broker.Port);
+        await collector.SubscribeAsync();
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
+        OutboxMessage forged = OutboxMessage.For(Fixtures.Discrepancy("zone-x", store: "s043"));
+        outbox.EnqueueBatch([forged]);
+        outbox.EnqueueBatch(Enumerable.Range(0, 50).Select(i => OutboxMessage.For(Fixtures.Discrepancy($"zone-{i % 5}"))));
+
+        using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        var relay = new OutboxRelay(outbox, client, new OutboxRelayOptions { RetryDelayMin = TimeSpan.FromMilliseconds(100) });
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Task running = relay.RunAsync(stop.Token);
+
+        await collector.WaitForDistinctAsync(50, Fixtures.Patience);
+        var deadline = Stopwatch.StartNew();
+        (long attempts, string? error) = (0, null);
+        while (attempts < 2 && deadline.Elapsed < Fixtures.Patience)
+        {
+            await Task.Delay(50);
+            (attempts, error) = FailureOf(forged.EventId);
+        }
+        Assert.True(attempts >= 2, $"the refused event was tried {attempts} times");
+        Assert.Contains("reason code 135", error, StringComparison.Ordinal);
+        Assert.Equal(1, outbox.Stats().Count);
+        Assert.False(collector.Copies.ContainsKey(forged.EventId));
+        await stop.CancelAsync();
+        await running;
+    }
+
+    private (long Attempts, string? Error) FailureOf(Guid eventId)
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT attempts, last_error FROM outbox WHERE event_id = $id";
+        command.Parameters.AddWithValue("$id", eventId.ToString());
+        using SqliteDataReader reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : (0, null);
+    }
+
+    [Fact]
+    public async Task After_kill_9_of_the_publishing_process_a_restart_delivers_the_rest()
+    {
+        using var collector = new Collector(broker.Port);
+        await collector.SubscribeAsync();
+        const int total = 5_000;
+
+        using (Process first = StartHost(total))
+        {
+            await collector.WaitForDistinctAsync(500, TimeSpan.FromSeconds(20));
+            first.Kill(entireProcessTree: true); // SIGKILL: no flush, no clean disconnect
+            await first.WaitForExitAsync();
+        }
+        long left = new SqliteOutbox(new OutboxOptions { DatabasePath = database }).Stats().Count;
+        Assert.True(left > 0, "the host finished before it was killed; the test proves nothing");
+
+        using (Process second = StartHost(0))
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+            await second.WaitForExitAsync(timeout.Token);
+            Assert.Equal(0, second.ExitCode);
+        }
+        await collector.WaitForDistinctAsync(total, Fixtures.Patience);
+        Assert.Equal(total, collector.Copies.Count);
+        collector.AssertDuplicatesIdenticalAndZonesInOrder();
+    }
+
+    private Process StartHost(int enqueue)
+    {
+        // tests/EdgeInventory.Messaging.Tests/bin/<cfg>/net10.0 → tests/EdgeInventory.Messaging.TestHost/bin/<cfg>/net10.0
+        string host = AppContext.BaseDirectory.Replace("EdgeInventory.Messaging.Tests", "EdgeInventory.Messaging.TestHost", StringComparison.Ordinal);
+        string dll = Path.Combine(host, "EdgeInventory.Messaging.TestHost.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution");
+        var psi = new ProcessStartInfo("dotnet", [dll, "--db", database, "--port", broker.Port.ToString(), "--user", "s042", "--password", Fixtures.Users["s042"], "--enqueue", enqueue.ToString()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        Process p = Process.Start(psi)!;
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+}

@@ -1,0 +1,118 @@
+using Microsoft.Data.Sqlite;
+
+namespace EdgeInventory.Messaging.Tests;
+
+public sealed class SqliteOutboxTests : IDisposable
+{
+    private readonly string database = Fixtures.TempDatabase();
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (string f in new[] { database, database + "-wal", database + "-shm" })
+        {
+            File.Delete(f);
+        }
+    }
+
+    [Fact]
+    public void Connections_use_wal_and_synchronous_full()
+    {
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
+        using SqliteConnection connection = outbox.OpenConnection();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", command.ExecuteScalar());
+        command.CommandText = "PRAGMA synchronous";
+        Assert.Equal(2L, command.ExecuteScalar()); // FULL
+    }
+
+    [Fact]
+    public void An_event_is_stored_only_if_the_state_change_that_caused_it_commits()
+    {
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
+        using SqliteConnection connection = outbox.OpenConnection();
+        using (SqliteCommand create = connection.CreateCommand())
+        {
+            create.CommandText = "CREATE TABLE zone_state (zone TEXT PRIMARY KEY, state TEXT)";
+            create.ExecuteNonQuery();
+        }
+
+        using (SqliteTransaction rolledBack = connection.BeginTransaction())
+        {
+            ChangeState(connection, rolledBack, "zone-1", "empty");
+            Assert.True(outbox.Enqueue(rolledBack, OutboxMessage.For(Fixtures.Discrepancy("zone-1"))));
+            rolledBack.Rollback();
+        }
+        Assert.Equal(0, outbox.Stats().Count);
+
+        using (SqliteTransaction committed = connection.BeginTransaction())
+        {
+            ChangeState(connection, committed, "zone-1", "empty");
+            outbox.Enqueue(committed, OutboxMessage.For(Fixtures.Discrepancy("zone-1")));
+            committed.Commit();
+        }
+        Assert.Equal(1, outbox.Stats().Count);
+    }
+
+    private static void ChangeState(SqliteConnection connection, SqliteTransaction transaction, string zone, string state)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT OR REPLACE INTO zone_state VALUES ($z, $s)";
+        command.Parameters.AddWithValue("$z", zone);
+        command.Parameters.AddWithValue("$s", state);
+        command.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public void When_full_the_oldest_snapshots_go_first_and_discrepancies_are_never_dropped()
+    {
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database, MaxEvents = 100 });
+        var snapshots = Enumerable.Range(0, 60).Select(_ => OutboxMessage.For(Fixtures.Snapshot())).ToList();
+        var discrepancies = Enumerable.Range(0, 110).Select(i => OutboxMessage.For(Fixtures.Discrepancy($"zone-{i % 7}"))).ToList();
+        Assert.Equal(60, outbox.EnqueueBatch(snapshots));
+        Assert.Equal(40, outbox.EnqueueBatch(discrepancies[..40]));
+        Assert.Equal(100, outbox.Stats().Count);
+
+        // 10 more discrepancies: the 10 oldest snapshots make room.
+        outbox.EnqueueBatch(discrepancies[40..50]);
+        Assert.Equal(100, outbox.Stats().Count);
+        HashSet<string> stored = StoredIds();
+        Assert.DoesNotContain(snapshots[9].EventId.ToString(), stored);
+        Assert.Contains(snapshots[10].EventId.ToString(), stored);
+
+        // 60 more: the remaining 50 snapshots go, then the outbox grows past its bound rather than lose one.
+        outbox.EnqueueBatch(discrepancies[50..]);
+        Assert.Equal(110, outbox.Stats().Count);
+        stored = StoredIds();
+        Assert.All(discrepancies, d => Assert.Contains(d.EventId.ToString(), stored));
+        Assert.DoesNotContain(stored, id => snapshots.Any(s => s.EventId.ToString() == id));
+
+        // Full of discrepancies: a new snapshot is refused.
+        Assert.Equal(0, outbox.EnqueueBatch([OutboxMessage.For(Fixtures.Snapshot())]));
+        Assert.Equal(110, outbox.Stats().Count);
+    }
+
+    private HashSet<string> StoredIds()
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT event_id FROM outbox";
+        using SqliteDataReader reader = command.ExecuteReader();
+        var ids = new HashSet<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+        return ids;
+    }
+
+    [Fact]
+    public void Bad_options_are_refused_naming_the_key()
+    {
+        Assert.Contains("Outbox:DatabasePath", Assert.Throws<ArgumentException>(() => new SqliteOutbox(new OutboxOptions())).Message, StringComparison.Ordinal);
+        Assert.Contains("Outbox:MaxEvents", Assert.Throws<ArgumentException>(() => new SqliteOutbox(new OutboxOptions { DatabasePath = database, MaxEvents = 5 })).Message, StringComparison.Ordinal);
+    }
+}

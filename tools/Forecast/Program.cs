@@ -1,0 +1,3 @@
+using EdgeInventory.Forecast.Cli;
+
+return ForecastCommands.Run(args, Console.Out, Console.Error);
