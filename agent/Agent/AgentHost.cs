@@ -6,6 +6,7 @@ using EdgeInventory.Agent.Metrics;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
 using EdgeInventory.Capture;
+using EdgeInventory.Messaging;
 using EdgeInventory.Vision.Yolo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -68,10 +69,22 @@ public static class AgentHost
     public static IServiceCollection AddEdgeAgent(this IServiceCollection services, AgentSettings settings, string? resetReferenceCamera = null)
     {
         services.AddSingleton(settings);
-        services.AddSingleton<IEventSink>(sp => new LocalEventLog(sp.GetRequiredService<ILogger<LocalEventLog>>(), settings.StoreId, settings.DeviceId));
+        string database = Path.Combine(settings.StateDirectory, "agent.db");
+        if (settings.Mqtt is not null)
+        {
+            // The outbox lives in the agent's own database, so an event is enqueued in the transaction of its state change.
+            services.AddSingleton(sp => new SqliteOutbox(new OutboxOptions { DatabasePath = database, MaxEvents = settings.MaxOutboxEvents }, sp.GetRequiredService<ILogger<SqliteOutbox>>()));
+            services.AddSingleton<IEventSink>(sp => new OutboxEventSink(sp.GetRequiredService<SqliteOutbox>(), sp.GetRequiredService<ILogger<OutboxEventSink>>()));
+        }
+        else
+        {
+            services.AddSingleton<IEventSink>(sp => new LocalEventLog(sp.GetRequiredService<ILogger<LocalEventLog>>(), settings.StoreId, settings.DeviceId));
+        }
+
         services.AddSingleton(sp =>
         {
-            var store = new AgentStore(Path.Combine(settings.StateDirectory, "agent.db"), sp.GetRequiredService<IEventSink>());
+            Directory.CreateDirectory(settings.StateDirectory);
+            var store = new AgentStore(database, sp.GetRequiredService<IEventSink>());
             if (resetReferenceCamera is not null)
             {
                 store.ResetReference(resetReferenceCamera);
@@ -91,6 +104,12 @@ public static class AgentHost
         });
         services.AddHostedService<CaptureService>();
         services.AddHostedService<DetectionWorker>();
+        if (settings.Mqtt is not null)
+        {
+            services.AddSingleton<MessagingService>();
+            services.AddHostedService(sp => sp.GetRequiredService<MessagingService>());
+        }
+
         return services;
     }
 

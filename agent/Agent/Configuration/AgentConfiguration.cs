@@ -63,6 +63,13 @@ public sealed record AgentSettings
     public required IReadOnlyDictionary<string, string> ApiKeys { get; init; }
 
     public required IReadOnlyList<CameraSettings> Cameras { get; init; }
+
+    /// <summary>Null when no <c>Agent:Mqtt</c> section is configured (events stay in the local event log).</summary>
+    public EdgeInventory.Mqtt.MosquittoClientOptions? Mqtt { get; init; }
+
+    public int MaxOutboxEvents { get; init; } = 200_000;
+
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
@@ -321,6 +328,7 @@ public static class AgentConfiguration
         }
 
         Dictionary<string, string> apiKeys = CheckHttp(o.Http, baseDirectory, problems);
+        EdgeInventory.Mqtt.MosquittoClientOptions? mqtt = CheckMqtt(o, baseDirectory, problems);
         List<CameraSettings> cameras = CheckCameras(o, problems);
         if (problems.Count > 0)
         {
@@ -345,7 +353,57 @@ public static class AgentConfiguration
             Http = o.Http,
             ApiKeys = apiKeys,
             Cameras = cameras,
+            Mqtt = mqtt,
+            MaxOutboxEvents = o.Mqtt?.MaxOutboxEvents ?? 200_000,
+            Heartbeat = Seconds(o.Mqtt?.HeartbeatSeconds ?? 60),
         };
+    }
+
+    private static EdgeInventory.Mqtt.MosquittoClientOptions? CheckMqtt(AgentOptions o, string baseDirectory, List<string> problems)
+    {
+        if (o.Mqtt is not { } m)
+        {
+            return null;
+        }
+
+        if (m.Tls is { } tls)
+        {
+            tls.CaFile = tls.CaFile is null ? null : Path.GetFullPath(tls.CaFile, baseDirectory);
+            tls.CaPath = tls.CaPath is null ? null : Path.GetFullPath(tls.CaPath, baseDirectory);
+            tls.CertFile = tls.CertFile is null ? null : Path.GetFullPath(tls.CertFile, baseDirectory);
+            tls.KeyFile = tls.KeyFile is null ? null : Path.GetFullPath(tls.KeyFile, baseDirectory);
+        }
+
+        var options = new EdgeInventory.Mqtt.MosquittoClientOptions
+        {
+            Host = m.Host,
+            Port = m.Port,
+            ClientId = m.ClientId ?? $"{o.StoreId}-{o.DeviceId}",
+            Username = m.Username ?? o.StoreId,
+            Password = m.Password,
+            Tls = m.Tls,
+        };
+        try
+        {
+            options.Validate("Agent:Mqtt");
+        }
+        catch (ArgumentException e)
+        {
+            // The client's own check names the key (Agent:Mqtt:Port ...).
+            problems.Add(e.Message);
+        }
+
+        if (m.MaxOutboxEvents < 1000)
+        {
+            problems.Add($"Agent:Mqtt:MaxOutboxEvents: {m.MaxOutboxEvents} is below 1000");
+        }
+
+        if (m.HeartbeatSeconds is < 5 or > 3600)
+        {
+            problems.Add($"Agent:Mqtt:HeartbeatSeconds: {m.HeartbeatSeconds} is outside 5..3600");
+        }
+
+        return options;
     }
 
     private static Dictionary<string, string> CheckHttp(HttpOptions http, string baseDirectory, List<string> problems)

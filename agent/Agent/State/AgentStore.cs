@@ -31,7 +31,8 @@ public sealed class AgentStore : IDisposable
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _db.Open();
         Execute("PRAGMA journal_mode=WAL;");
-        Execute("PRAGMA synchronous=NORMAL;");
+        // FULL: a committed state change, and the events enqueued with it, survive a power cut.
+        Execute("PRAGMA synchronous=FULL;");
         Execute("PRAGMA busy_timeout=5000;");
         int version = Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
         if (version > SchemaVersion)

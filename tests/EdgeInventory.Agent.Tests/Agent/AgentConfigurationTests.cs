@@ -130,6 +130,18 @@ public sealed class AgentConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void MQTT_settings_are_checked_and_default_to_the_store_s_credentials()
+    {
+        JsonObject config = Valid();
+        Agent(config)["Mqtt"] = new JsonObject { ["Host"] = "broker.local", ["Password"] = "pw" };
+        AgentSettings s = Load(config);
+        Assert.Equal(("s042", "s042-edge-test"), (s.Mqtt!.Username, s.Mqtt.ClientId));
+        Assert.Contains("Agent:Mqtt:Port 70000 is outside 1..65535", Problem(c => Agent(c)["Mqtt"] = new JsonObject { ["Port"] = 70000 }));
+        Assert.Contains("Agent:Mqtt:Tls:CaFile", Problem(c => Agent(c)["Mqtt"] = new JsonObject { ["Tls"] = new JsonObject { ["CaFile"] = "missing-ca.pem" } }));
+        Assert.Contains("Agent:Mqtt:Hots: unknown key", Problem(c => Agent(c)["Mqtt"] = new JsonObject { ["Hots"] = "x" }));
+    }
+
+    [Fact]
     public void A_bad_expected_stock_file_is_named_with_its_line()
     {
         File.WriteAllText(_dir.File("stock.csv"), "location_id,sku,expected_units\ns042/A1/B1/z1,sku-z1,many\n");
