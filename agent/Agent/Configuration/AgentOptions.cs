@@ -1,0 +1,219 @@
+namespace EdgeInventory.Agent.Configuration;
+
+// The "Agent" section of the configuration file, bound strictly (an unknown key stops start-up).
+// Every key is documented in agent/Agent/README.md; defaults are the values below.
+
+public sealed class AgentOptions
+{
+    public const string Section = "Agent";
+
+    public string StoreId { get; set; } = "";
+
+    public string DeviceId { get; set; } = "";
+
+    /// <summary>Folder for the SQLite state (agent.db) and the evidence crops.</summary>
+    public string StateDirectory { get; set; } = "";
+
+    public ModelOptions Model { get; set; } = new();
+
+    /// <summary>Planogram/ERP expected stock, .csv or .json; optional (zones' planned values are used without it).</summary>
+    public string? ExpectedStockFile { get; set; }
+
+    /// <summary>How often each camera's zone counts are written as a snapshot message.</summary>
+    public double SnapshotIntervalSeconds { get; set; } = 60;
+
+    public SmoothingOptions Smoothing { get; set; } = new();
+
+    public ReconciliationOptions Reconciliation { get; set; } = new();
+
+    public EvidenceOptions Evidence { get; set; } = new();
+
+    public HttpOptions Http { get; set; } = new();
+
+    /// <summary>MQTT delivery; without it events stay in the local event log.</summary>
+    public MqttOptions? Mqtt { get; set; }
+
+    public List<CameraOptions> Cameras { get; set; } = [];
+}
+
+public sealed class MqttOptions
+{
+    public string Host { get; set; } = "localhost";
+
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Default: <c>StoreId-DeviceId</c>.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Default: the store id (the broker ACL confines a store's user to its own topics).</summary>
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>TLS to the broker: CaFile, CaPath, UseOsTrustStore, CertFile, KeyFile, AllowHostnameMismatch.</summary>
+    public EdgeInventory.Mqtt.MosquittoTlsOptions? Tls { get; set; }
+
+    /// <summary>Events the outbox keeps while the broker is away (zone count snapshots are dropped first, discrepancies never).</summary>
+    public int MaxOutboxEvents { get; set; } = 200_000;
+
+    /// <summary>How often a heartbeat (camera states, outbox size) is published (QoS 0).</summary>
+    public double HeartbeatSeconds { get; set; } = 60;
+}
+
+public sealed class ModelOptions
+{
+    public string Path { get; set; } = "";
+
+    /// <summary>Score threshold; null takes the model's (edgeinv_conf metadata, else 0.25).</summary>
+    public float? Confidence { get; set; }
+
+    public float? IoU { get; set; }
+
+    /// <summary>Cpu, Cuda or TensorRT.</summary>
+    public string Provider { get; set; } = "Cpu";
+
+    public bool FallbackToCpu { get; set; } = true;
+
+    /// <summary>ONNX Runtime intra-op threads; 0 = one per core.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>
+    /// Most frames (of different cameras) run in one batch when the model's batch is dynamic. Default: 1 on
+    /// the CPU, where a batch of 4 measured slower per frame than single frames (bench agent), 4 on a GPU.
+    /// </summary>
+    public int? MaxBatch { get; set; }
+
+    /// <summary>The model's class names are SKUs (enables unexpected-product checks).</summary>
+    public bool ClassesAreSkus { get; set; }
+}
+
+public sealed class SmoothingOptions
+{
+    public int Window { get; set; } = 5;
+
+    public int InertiaObservations { get; set; } = 3;
+
+    public double InertiaSeconds { get; set; } = 20;
+
+    public double EmptyFractionTolerance { get; set; } = 0.1;
+
+    public double CollapseRatio { get; set; } = 0.5;
+
+    public int MinFacingsForCollapse { get; set; } = 2;
+
+    public double NeighbourDistance { get; set; } = 0.05;
+
+    public int OcclusionMaxObservations { get; set; } = 6;
+
+    public double OcclusionMaxSeconds { get; set; } = 120;
+}
+
+public sealed class ReconciliationOptions
+{
+    public double GapThreshold { get; set; } = 0.3;
+
+    public double GapWarningThreshold { get; set; } = 0.5;
+
+    public double EmptyFractionUpdateStep { get; set; } = 0.1;
+
+    public double ScannerFreshnessMinutes { get; set; } = 30;
+
+    public double ScannerFacingTolerance { get; set; } = 0.25;
+
+    /// <summary>A camera must be offline or stalled this long before an event is raised.</summary>
+    public double CameraHealthInertiaSeconds { get; set; } = 30;
+
+    /// <summary>Similarity to the reference frame below which the view counts as changed.</summary>
+    public double ViewChangeThreshold { get; set; } = 0.45;
+
+    /// <summary>Consecutive frames below (or back above) the threshold before the view is called changed (or restored).</summary>
+    public int ViewChangeFrames { get; set; } = 3;
+}
+
+public sealed class EvidenceOptions
+{
+    public int MaxFiles { get; set; } = 2000;
+
+    public int MaxMegabytes { get; set; } = 512;
+
+    public double MaxAgeDays { get; set; } = 14;
+}
+
+public sealed class HttpOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    public string Address { get; set; } = "0.0.0.0";
+
+    public int Port { get; set; } = 8080;
+
+    /// <summary>A PKCS#12 (.pfx) or PEM certificate; when set, the endpoint serves HTTPS only.</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>For a PEM certificate: its private key file.</summary>
+    public string? CertificateKeyPath { get; set; }
+
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+}
+
+public sealed class ApiKeyOptions
+{
+    /// <summary>The scanner's device id; its posts must carry the same deviceId.</summary>
+    public string DeviceId { get; set; } = "";
+
+    /// <summary>Hex SHA-256 of the key (the key itself is never stored): <c>printf %s KEY | sha256sum</c>.</summary>
+    public string KeySha256 { get; set; } = "";
+}
+
+public sealed class CameraOptions
+{
+    public string Id { get; set; } = "";
+
+    public string Url { get; set; } = "";
+
+    /// <summary>For http(s) URLs: mjpeg (a stream) or snapshot (one JPEG per request).</summary>
+    public string? HttpMode { get; set; }
+
+    public double IntervalSeconds { get; set; } = 5;
+
+    public int? Width { get; set; }
+
+    public int? Height { get; set; }
+
+    public bool Loop { get; set; }
+
+    public bool KeyframesOnly { get; set; }
+
+    /// <summary>Default: the larger of 20 s and four intervals.</summary>
+    public double? StallTimeoutSeconds { get; set; }
+
+    public double InitialBackoffSeconds { get; set; } = 1;
+
+    public double MaxBackoffSeconds { get; set; } = 60;
+
+    public double OfflineAfterSeconds { get; set; } = 60;
+
+    public List<ZoneOptions> Zones { get; set; } = [];
+}
+
+public sealed class ZoneOptions
+{
+    public string Id { get; set; } = "";
+
+    public string LocationId { get; set; } = "";
+
+    public string Sku { get; set; } = "";
+
+    /// <summary>Points [x, y] as fractions of the image width and height.</summary>
+    public List<double[]> Polygon { get; set; } = [];
+
+    public int PlannedFacings { get; set; }
+
+    public int? MinFacings { get; set; }
+
+    public int? Capacity { get; set; }
+
+    public double Depth { get; set; } = 1;
+}

@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EdgeInventory.Agent.Configuration;
+using EdgeInventory.Agent.Pipeline;
+using EdgeInventory.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace EdgeInventory.Agent.Http;
+
+/// <summary>
+/// The agent's local HTTP endpoint: <c>POST /v1/scanner-counts</c> for handheld scanners (per-device API
+/// keys), <c>GET /metrics</c> (Prometheus text) and <c>GET /healthz</c>. A refused post gets a status and a
+/// JSON body naming the reason, and changes nothing.
+/// </summary>
+public static class AgentEndpoints
+{
+    public const string ScannerCountsPath = "/v1/scanner-counts";
+
+    public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(ScannerCountsPath, PostScannerCount);
+        app.MapGet("/metrics", (AgentCore core) => Results.Text(core.Metrics?.Exporter.Scrape() ?? "", "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/healthz", Health);
+        return app;
+    }
+
+    private static async Task<IResult> PostScannerCount(HttpContext http, AgentCore core, AgentSettings settings)
+    {
+        string? device = Authenticate(http.Request, settings);
+        if (device is null)
+        {
+            core.Metrics?.ScannerCounts.Add(1, new KeyValuePair<string, object?>("result", "unauthorized"));
+            return Problem(StatusCodes.Status401Unauthorized, "unauthorized", "a valid API key is needed (Authorization: Bearer KEY or X-Api-Key: KEY)");
+        }
+
+        // Read at most one byte more than a scanner count may have, so an oversized body is refused unread.
+        byte[] body = new byte[ScannerCount.MaxPayloadBytes + 1];
+        int length = 0;
+        while (length < body.Length)
+        {
+            int n = await http.Request.Body.ReadAsync(body.AsMemory(length), http.RequestAborted).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            length += n;
+        }
+
+        ContractParseResult<ScannerCount> parsed = ContractParser.Parse<ScannerCount>(body.AsSpan(0, length));
+        if (parsed.Message is not { } count)
+        {
+            core.Metrics?.ScannerCounts.Add(1, new KeyValuePair<string, object?>("result", "invalid"));
+            int status = parsed.Rejection!.Reason == ContractRejectionReason.Oversized ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+            return Problem(status, JsonNamingPolicy.CamelCase.ConvertName(parsed.Rejection.Reason.ToString()), parsed.Rejection.Detail);
+        }
+
+        if (count.DeviceId != device)
+        {
+            core.Metrics?.ScannerCounts.Add(1, new KeyValuePair<string, object?>("result", "forbidden"));
+            return Problem(StatusCodes.Status403Forbidden, "wrongDevice", $"the key belongs to '{device}', the count says deviceId '{count.DeviceId}'");
+        }
+
+        (ScannerCountOutcome outcome, string detail) = core.AcceptScannerCount(count);
+        core.Metrics?.ScannerCounts.Add(1, new KeyValuePair<string, object?>("result", outcome.ToString().ToLowerInvariant()));
+        return outcome switch
+        {
+            ScannerCountOutcome.Accepted => Results.Json(new ScannerCountReply("accepted", count.EventId, detail), AgentJsonContext.Default.ScannerCountReply, statusCode: StatusCodes.Status202Accepted),
+            ScannerCountOutcome.Duplicate => Results.Json(new ScannerCountReply("duplicate", count.EventId, detail), AgentJsonContext.Default.ScannerCountReply, statusCode: StatusCodes.Status200OK),
+            _ => Problem(StatusCodes.Status400BadRequest, "rejected", detail),
+        };
+    }
+
+    private static IResult Health(AgentCore core)
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        bool loopAlive = now - core.LastLoopAt < TimeSpan.FromSeconds(30);
+        var cameras = core.Cameras.Select(c => new CameraHealthReply(
+            c.Id,
+            JsonNamingPolicy.CamelCase.ConvertName(c.Capture.State.ToString()),
+            c.Capture.FramesCaptured,
+            c.Capture.FramesDropped,
+            c.Capture.Restarts,
+            c.Capture.LastFrameAt,
+            c.View?.Changed ?? false,
+            c.Capture.State == CameraState.Up ? null : c.Capture.LastError)).ToList();
+        var reply = new HealthReply(loopAlive ? "ok" : "detection loop not running", core.ModelVersion, core.OpenDiscrepancyTotal, cameras);
+        return Results.Json(reply, AgentJsonContext.Default.HealthReply, statusCode: loopAlive ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>The device whose key the request carries, or null. Keys are compared by SHA-256 in constant time.</summary>
+    private static string? Authenticate(HttpRequest request, AgentSettings settings)
+    {
+        string? key = request.Headers["X-Api-Key"].FirstOrDefault();
+        string? authorization = request.Headers.Authorization.FirstOrDefault();
+        if (key is null && authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            key = authorization["Bearer ".Length..].Trim();
+        }
+
+        if (string.IsNullOrEmpty(key) || key.Length > 512)
+        {
+            return null;
+        }
+
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+        string? device = null;
+        foreach ((string known, string owner) in settings.ApiKeys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(hash, Convert.FromHexString(known)))
+            {
+                device = owner;
+            }
+        }
+
+        return device;
+    }
+
+    private static IResult Problem(int status, string error, string detail) =>
+        Results.Json(new ErrorReply(error, detail), AgentJsonContext.Default.ErrorReply, statusCode: status);
+}
+
+public sealed record ErrorReply(string Error, string Detail);
+
+public sealed record ScannerCountReply(string Status, Guid EventId, string Detail);
+
+public sealed record CameraHealthReply(string CameraId, string State, long FramesCaptured, long FramesSkipped, int Restarts, DateTimeOffset? LastFrameAt, bool ViewChanged, string? LastError);
+
+public sealed record HealthReply(string Status, string ModelVersion, int OpenDiscrepancies, IReadOnlyList<CameraHealthReply> Cameras);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ErrorReply))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ScannerCountReply))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(HealthReply))]
+public sealed partial class AgentJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

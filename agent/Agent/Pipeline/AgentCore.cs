@@ -1,0 +1,438 @@
+using EdgeInventory.Agent.Configuration;
+using EdgeInventory.Agent.Metrics;
+using EdgeInventory.Agent.State;
+using EdgeInventory.Capture;
+using EdgeInventory.Contracts;
+using EdgeInventory.Counting;
+using EdgeInventory.Reconciliation;
+using EdgeInventory.Vision.Yolo;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeInventory.Agent.Pipeline;
+
+/// <summary>What a scanner post came to.</summary>
+public enum ScannerCountOutcome
+{
+    Accepted,
+    Duplicate,
+    Rejected,
+}
+
+/// <summary>
+/// The agent's state and the one place it changes: frames (after detection) go through counting,
+/// smoothing and reconciliation here; scanner counts and camera health are applied here; every change is
+/// persisted with its events in one SQLite transaction. All of it runs under one lock, so the detector
+/// loop and the HTTP endpoint never see half a change.
+/// </summary>
+public sealed partial class AgentCore : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly AgentSettings _settings;
+    private readonly AgentStore _store;
+    private readonly StockReconciler _reconciler;
+    private readonly ExpectedStockBook _expected = new();
+    private readonly Dictionary<(string Location, string Sku), ScannerCountRecord> _latestScans = [];
+    private readonly Dictionary<(string Location, string Sku), (CameraRuntime Camera, int Zone)> _zonesByLocation = [];
+    private readonly EvidenceStore _evidence;
+    private readonly ILogger _log;
+    private readonly TimeProvider _clock;
+    private readonly List<DiscrepancyEvent> _events = [];
+    private readonly List<StoredZoneState> _changedZones = [];
+    private readonly List<Detection> _zoneBoxes = [];
+    private DateTimeOffset _lastPrune;
+
+    public AgentCore(AgentSettings settings, AgentStore store, string modelVersion, IReadOnlyDictionary<int, string> classNames, IReadOnlyList<CameraCapture> captures, ILogger<AgentCore> logger, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(captures);
+        _settings = settings;
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _log = logger ?? throw new ArgumentNullException(nameof(logger));
+        _clock = clock ?? TimeProvider.System;
+        ModelVersion = modelVersion;
+        _expected.ReplaceAll(settings.ExpectedStock);
+        _evidence = new EvidenceStore(Path.Combine(settings.StateDirectory, "evidence"), settings.Evidence, _clock);
+        _reconciler = new StockReconciler(settings.Reconciler, settings.StoreId, settings.DeviceId, store.LoadOpenDiscrepancies());
+
+        CountingSettings counting = CountingSettings.FromClassNames(classNames, settings.Model.ClassesAreSkus);
+        TimeSpan healthInertia = TimeSpan.FromSeconds(settings.Reconciliation.CameraHealthInertiaSeconds);
+        var cameras = new List<CameraRuntime>();
+        for (int i = 0; i < settings.Cameras.Count; i++)
+        {
+            var runtime = new CameraRuntime(settings.Cameras[i], captures[i], counting, settings.Smoothing, healthInertia);
+            cameras.Add(runtime);
+            for (int z = 0; z < runtime.Zones.Count; z++)
+            {
+                _zonesByLocation[(runtime.Zones[z].LocationId, runtime.Zones[z].Sku)] = (runtime, z);
+            }
+
+            if (store.LoadReference(runtime.Id) is { } reference)
+            {
+                runtime.View = new ViewChangeDetector(ViewSignature.FromBytes(reference), settings.Reconciliation.ViewChangeThreshold, settings.Reconciliation.ViewChangeFrames);
+            }
+        }
+
+        Cameras = cameras;
+        foreach (StoredZoneState s in store.LoadZoneStates())
+        {
+            CameraRuntime? cam = cameras.Find(c => c.Id == s.CameraId);
+            int z = cam is null ? -1 : IndexOfZone(cam, s.ZoneId);
+            if (cam is not null && z >= 0)
+            {
+                cam.Smoother.Restore(z, s.State);
+                cam.Depths[z] = s.Depth;
+            }
+        }
+
+        foreach (ScannerCountRecord scan in store.LoadLatestScannerCounts())
+        {
+            _latestScans[(scan.LocationId, scan.Sku)] = scan;
+        }
+
+        // The loop gets the same grace as a stalled one (30 s) to go round for the first time.
+        LastLoopAt = _clock.GetUtcNow();
+        LogResumed(_log, _reconciler.Open.Count, store.DatabasePath);
+    }
+
+    public IReadOnlyList<CameraRuntime> Cameras { get; }
+
+    public string ModelVersion { get; }
+
+    public AgentMetrics? Metrics { get; set; }
+
+    public AgentStore Store => _store;
+
+    public string EvidenceFolder => _evidence.Folder;
+
+    /// <summary>When the detection loop last went round (for /healthz).</summary>
+    public DateTimeOffset LastLoopAt { get; set; }
+
+    /// <summary>Counts, smooths and reconciles one camera's frame and its detections.</summary>
+    public void ProcessFrame(CameraRuntime camera, CapturedFrame frame, List<Detection> detections)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(detections);
+        DateTimeOffset now = frame.CapturedAt;
+        lock (_gate)
+        {
+            camera.FramesProcessed++;
+            if (camera.View is null)
+            {
+                // The first frame a camera ever delivers is its reference view.
+                var signature = ViewSignature.Of(frame.Image);
+                _store.SaveReference(camera.Id, signature.Pixels, now);
+                camera.View = new ViewChangeDetector(signature, _settings.Reconciliation.ViewChangeThreshold, _settings.Reconciliation.ViewChangeFrames);
+                LogReferenceSet(_log, camera.Id, frame.Image.Width, frame.Image.Height);
+            }
+
+            if (camera.View.Observe(frame.Image))
+            {
+                // The zones no longer line up with the shelves: counting would invent shortages.
+                return;
+            }
+
+            camera.FirstObservationAt ??= now;
+            camera.Counter.Observe(detections, frame.Image.Width, frame.Image.Height, camera.Observations);
+            camera.Smoother.Update(camera.Observations, now, camera.Changed);
+
+            _events.Clear();
+            _changedZones.Clear();
+            for (int z = 0; z < camera.Zones.Count; z++)
+            {
+                if (camera.Smoother.Confirmed(z) is not { } state)
+                {
+                    continue;
+                }
+
+                if (camera.Changed[z])
+                {
+                    _changedZones.Add(new StoredZoneState(camera.Id, camera.Zones[z].Id, state, camera.Depths[z]));
+                }
+
+                int before = _events.Count;
+                _reconciler.ReconcileZone(ZoneInput(camera, z, state), now, _events);
+                for (int i = before; i < _events.Count; i++)
+                {
+                    _events[i] = WithEvidence(_events[i], camera, z, frame, detections);
+                }
+            }
+
+            List<ContractMessage>? snapshot = null;
+            if (camera.LastSnapshotAt is not { } last || now - last >= _settings.SnapshotInterval)
+            {
+                if (Snapshot(camera, camera.LastSnapshotAt ?? camera.FirstObservationAt ?? now, now) is { } s)
+                {
+                    snapshot = [s];
+                    camera.LastSnapshotAt = now;
+                }
+            }
+
+            if (_changedZones.Count > 0 || _events.Count > 0 || snapshot is not null)
+            {
+                _store.Record(_changedZones, _events, null, snapshot);
+                CountEvents(_events);
+            }
+
+            PruneEvidence(now);
+        }
+    }
+
+    /// <summary>Raises or ends camera-health discrepancies (offline, stalled, view changed) from the captures' states.</summary>
+    public void CheckCameraHealth(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            _events.Clear();
+            foreach (CameraRuntime camera in Cameras)
+            {
+                CameraCapture capture = camera.Capture;
+                bool viewChanged = camera.View?.Changed ?? false;
+                string? detail = viewChanged
+                    ? $"the view matches the reference frame at {camera.View!.LastSimilarity:0.00} (threshold {camera.View.Threshold:0.00}): moved or blocked; zones no longer line up"
+                    : capture.LastError;
+                CameraConditions conditions = camera.Health.Evaluate(capture.State, capture.LastFailure == CaptureFailure.Stalled, viewChanged, detail, now);
+                _reconciler.ReconcileCamera(camera.Id, conditions, ModelVersion, now, _events);
+            }
+
+            if (_events.Count > 0)
+            {
+                _store.Record([], _events);
+                CountEvents(_events);
+            }
+        }
+    }
+
+    /// <summary>Applies an authoritative handheld count: stored, the zone's depth refined when the count agrees with the camera.</summary>
+    public (ScannerCountOutcome Outcome, string Detail) AcceptScannerCount(ScannerCount count)
+    {
+        ArgumentNullException.ThrowIfNull(count);
+        lock (_gate)
+        {
+            if (count.StoreId != _settings.StoreId)
+            {
+                return (ScannerCountOutcome.Rejected, $"storeId '{count.StoreId}' is not this agent's store '{_settings.StoreId}'");
+            }
+
+            bool hasZone = _zonesByLocation.TryGetValue((count.LocationId, count.Sku), out var zone);
+            if (!hasZone && _expected.Find(count.LocationId, count.Sku) is null)
+            {
+                return (ScannerCountOutcome.Rejected, $"unknown location '{count.LocationId}' with SKU '{count.Sku}': no zone or expected stock names it");
+            }
+
+            if (_store.HasScannerCount(count.EventId))
+            {
+                return (ScannerCountOutcome.Duplicate, $"event {count.EventId} was already accepted");
+            }
+
+            var record = new ScannerCountRecord(count.LocationId, count.Sku, count.Quantity, count.CountedAt, count.DeviceId, count.EventId);
+            var zones = new List<StoredZoneState>();
+            string detail = "stored";
+            if (hasZone && zone.Camera.Smoother.Confirmed(zone.Zone) is { } state)
+            {
+                ZoneDefinition z = zone.Camera.Zones[zone.Zone];
+                string? disagreement = ScannerAgreement.Disagreement(count.Quantity, state.Facings, _settings.Reconciler.ScannerFacingTolerance);
+                if (disagreement is null && ScannerAgreement.ImpliedDepth(count.Quantity, state.Facings, _expected.Find(z.LocationId, z.Sku)?.Capacity ?? z.Capacity, z.PlannedFacings) is double depth)
+                {
+                    zone.Camera.Depths[zone.Zone] = depth;
+                    zones.Add(new StoredZoneState(zone.Camera.Id, z.Id, state, depth));
+                    detail = $"depth of zone {z.Id} set to {depth:0.##} units per facing";
+                }
+                else if (disagreement is not null)
+                {
+                    detail = disagreement;
+                }
+            }
+
+            _store.Record(zones, [], record);
+            if (!_latestScans.TryGetValue((count.LocationId, count.Sku), out ScannerCountRecord? previous) || previous.CountedAt <= record.CountedAt)
+            {
+                _latestScans[(count.LocationId, count.Sku)] = record;
+            }
+
+            return (ScannerCountOutcome.Accepted, detail);
+        }
+    }
+
+    /// <summary>Applies a cloud expected-stock update (merge or replace).</summary>
+    public void ApplyExpectedStock(ExpectedStockUpdate update)
+    {
+        lock (_gate)
+        {
+            _expected.Apply(update);
+        }
+    }
+
+    public IEnumerable<System.Diagnostics.Metrics.Measurement<double>> ZoneGauges(Func<ZoneCount, double> value)
+    {
+        var list = new List<System.Diagnostics.Metrics.Measurement<double>>();
+        lock (_gate)
+        {
+            foreach (CameraRuntime camera in Cameras)
+            {
+                foreach (ZoneCount z in ZoneCounts(camera))
+                {
+                    list.Add(new(value(z), new KeyValuePair<string, object?>("camera", camera.Id), new KeyValuePair<string, object?>("zone", z.ZoneId)));
+                }
+            }
+        }
+
+        return list;
+    }
+
+    public IReadOnlyDictionary<string, int> OpenDiscrepancyCounts()
+    {
+        lock (_gate)
+        {
+            var counts = Enum.GetValues<DiscrepancyKind>().ToDictionary(static k => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(k.ToString()), static _ => 0);
+            foreach (DiscrepancyEvent e in _reconciler.Open)
+            {
+                counts[System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(e.Kind.ToString())]++;
+            }
+
+            return counts;
+        }
+    }
+
+    public int OpenDiscrepancyTotal
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _reconciler.Open.Count;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Metrics?.Dispose();
+        _evidence.Dispose();
+    }
+
+    private ZoneReconcileInput ZoneInput(CameraRuntime camera, int z, ConfirmedZoneState state)
+    {
+        ZoneDefinition zone = camera.Zones[z];
+        return new ZoneReconcileInput
+        {
+            CameraId = camera.Id,
+            Zone = zone,
+            State = state,
+            Depth = camera.Depths[z],
+            Expected = _expected.Find(zone.LocationId, zone.Sku),
+            LatestScan = _latestScans.GetValueOrDefault((zone.LocationId, zone.Sku)),
+            ModelVersion = ModelVersion,
+        };
+    }
+
+    private DiscrepancyEvent WithEvidence(DiscrepancyEvent e, CameraRuntime camera, int z, CapturedFrame frame, List<Detection> detections)
+    {
+        _zoneBoxes.Clear();
+        foreach (Detection d in detections)
+        {
+            if (camera.Counter.ZoneOf(d, frame.Image.Width, frame.Image.Height) == z)
+            {
+                _zoneBoxes.Add(d);
+            }
+        }
+
+        try
+        {
+            return e with { Evidence = _evidence.Save("ev-" + e.EventId.ToString("N"), frame.Image, camera.Zones[z].Polygon, _zoneBoxes) };
+        }
+        catch (IOException ex)
+        {
+            // An event without its picture is still an event: a full disk must not hide a shortage.
+            LogEvidenceFailed(_log, e.EventId, ex.Message);
+            return e;
+        }
+    }
+
+    private static List<ZoneCount> ZoneCounts(CameraRuntime camera)
+    {
+        var zones = new List<ZoneCount>();
+        for (int z = 0; z < camera.Zones.Count; z++)
+        {
+            if (camera.Smoother.Confirmed(z) is { } s)
+            {
+                ZoneDefinition zone = camera.Zones[z];
+                zones.Add(new ZoneCount
+                {
+                    ZoneId = zone.Id,
+                    LocationId = zone.LocationId,
+                    Sku = zone.Sku,
+                    Facings = s.Facings,
+                    Units = (int)Math.Round(s.Facings * camera.Depths[z], MidpointRounding.AwayFromZero),
+                    EmptyFraction = Math.Round(s.EmptyFraction, 3),
+                    Occluded = camera.Smoother.IsOccluded(z),
+                });
+            }
+        }
+
+        return zones;
+    }
+
+    private ZoneCountSnapshot? Snapshot(CameraRuntime camera, DateTimeOffset windowStart, DateTimeOffset now)
+    {
+        List<ZoneCount> zones = ZoneCounts(camera);
+        if (zones.Count == 0)
+        {
+            return null;
+        }
+
+        return new ZoneCountSnapshot
+        {
+            EventId = EventIds.NewId(),
+            OccurredAt = now,
+            StoreId = _settings.StoreId,
+            DeviceId = _settings.DeviceId,
+            ModelVersion = ModelVersion,
+            CameraId = camera.Id,
+            WindowStart = windowStart <= now ? windowStart : now,
+            WindowEnd = now,
+            Zones = zones,
+        };
+    }
+
+    private void CountEvents(List<DiscrepancyEvent> events)
+    {
+        foreach (DiscrepancyEvent e in events)
+        {
+            Metrics?.DiscrepancyEvents.Add(1, new KeyValuePair<string, object?>("kind", e.Kind.ToString()), new KeyValuePair<string, object?>("phase", e.Phase.ToString().ToLowerInvariant()));
+        }
+    }
+
+    private void PruneEvidence(DateTimeOffset now)
+    {
+        if (now - _lastPrune < TimeSpan.FromMinutes(10))
+        {
+            return;
+        }
+
+        _lastPrune = now;
+        _evidence.Prune();
+    }
+
+    private static int IndexOfZone(CameraRuntime camera, string zoneId)
+    {
+        for (int z = 0; z < camera.Zones.Count; z++)
+        {
+            if (camera.Zones[z].Id == zoneId)
+            {
+                return z;
+            }
+        }
+
+        return -1;
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "state resumed: {OpenCount} open discrepancies from {Database}")]
+    private static partial void LogResumed(ILogger logger, int openCount, string database);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "camera {CameraId}: reference view set from its first frame ({Width}x{Height})")]
+    private static partial void LogReferenceSet(ILogger logger, string cameraId, int width, int height);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "evidence for event {EventId} could not be written: {Reason}")]
+    private static partial void LogEvidenceFailed(ILogger logger, Guid eventId, string reason);
+}

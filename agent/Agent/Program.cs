@@ -1,0 +1,1 @@
+return await EdgeInventory.Agent.AgentHost.RunAsync(args).ConfigureAwait(false);

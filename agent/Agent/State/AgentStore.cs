@@ -1,0 +1,258 @@
+using System.Globalization;
+using EdgeInventory.Contracts;
+using EdgeInventory.Counting;
+using EdgeInventory.Reconciliation;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeInventory.Agent.State;
+
+/// <summary>A zone's persisted state: its confirmed observation and its depth (units per facing).</summary>
+public sealed record StoredZoneState(string CameraId, string ZoneId, ConfirmedZoneState State, double Depth);
+
+/// <summary>
+/// The agent's durable state in SQLite (WAL): confirmed zone states, open discrepancies, scanner counts and
+/// camera reference views. Each change is written in one transaction together with the messages it causes
+/// (through <see cref="IEventSink"/>), so a restart resumes exactly where the agent stopped: open
+/// discrepancies are handed back to the reconciler and not raised again. One connection, used under the
+/// caller's lock.
+/// </summary>
+public sealed class AgentStore : IDisposable
+{
+    private const int SchemaVersion = 1;
+
+    private readonly SqliteConnection _db;
+    private readonly IEventSink _sink;
+
+    public AgentStore(string path, IEventSink sink)
+    {
+        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        DatabasePath = path;
+        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        _db.Open();
+        Execute("PRAGMA journal_mode=WAL;");
+        // FULL: a committed state change, and the events enqueued with it, survive a power cut.
+        Execute("PRAGMA synchronous=FULL;");
+        Execute("PRAGMA busy_timeout=5000;");
+        int version = Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
+        if (version > SchemaVersion)
+        {
+            throw new InvalidOperationException($"{path}: the database is of schema version {version}; this agent knows {SchemaVersion}");
+        }
+
+        Execute("""
+            CREATE TABLE IF NOT EXISTS zone_state(
+                camera_id TEXT NOT NULL, zone_id TEXT NOT NULL,
+                facings INTEGER NOT NULL, foreign_facings INTEGER NOT NULL, empty_fraction REAL NOT NULL,
+                since TEXT NOT NULL, depth REAL NOT NULL,
+                PRIMARY KEY(camera_id, zone_id));
+            CREATE TABLE IF NOT EXISTS open_discrepancy(
+                camera_id TEXT NOT NULL, zone_id TEXT NOT NULL, kind TEXT NOT NULL,
+                discrepancy_id TEXT NOT NULL, last_event BLOB NOT NULL,
+                PRIMARY KEY(camera_id, zone_id, kind));
+            CREATE TABLE IF NOT EXISTS scanner_count(
+                event_id TEXT PRIMARY KEY, location_id TEXT NOT NULL, sku TEXT NOT NULL, quantity INTEGER NOT NULL,
+                counted_at TEXT NOT NULL, scanner_id TEXT NOT NULL, received_at TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS scanner_count_by_location ON scanner_count(location_id, sku, counted_at);
+            CREATE TABLE IF NOT EXISTS camera_reference(
+                camera_id TEXT PRIMARY KEY, signature BLOB NOT NULL, created_at TEXT NOT NULL);
+            """);
+        Execute($"PRAGMA user_version={SchemaVersion};");
+        _sink.Initialize(_db);
+    }
+
+    public string DatabasePath { get; }
+
+    public string JournalMode => (string)Scalar("PRAGMA journal_mode;")!;
+
+    public IReadOnlyList<StoredZoneState> LoadZoneStates()
+    {
+        var states = new List<StoredZoneState>();
+        using SqliteCommand cmd = Command("SELECT camera_id, zone_id, facings, foreign_facings, empty_fraction, since, depth FROM zone_state");
+        using SqliteDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            states.Add(new StoredZoneState(r.GetString(0), r.GetString(1),
+                new ConfirmedZoneState(r.GetInt32(2), r.GetInt32(3), r.GetDouble(4), ParseTime(r.GetString(5))), r.GetDouble(6)));
+        }
+
+        return states;
+    }
+
+    public IReadOnlyList<DiscrepancyEvent> LoadOpenDiscrepancies()
+    {
+        var open = new List<DiscrepancyEvent>();
+        using SqliteCommand cmd = Command("SELECT last_event FROM open_discrepancy");
+        using SqliteDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            byte[] json = (byte[])r[0];
+            ContractParseResult<DiscrepancyEvent> parsed = ContractParser.Parse<DiscrepancyEvent>(json);
+            open.Add(parsed.Message ?? throw new InvalidOperationException($"{DatabasePath}: an open discrepancy cannot be read back: {parsed.Rejection}"));
+        }
+
+        return open;
+    }
+
+    /// <summary>The newest scanner count of each (location, SKU).</summary>
+    public IReadOnlyList<ScannerCountRecord> LoadLatestScannerCounts()
+    {
+        var counts = new List<ScannerCountRecord>();
+        using SqliteCommand cmd = Command("""
+            SELECT location_id, sku, quantity, counted_at, scanner_id, event_id FROM scanner_count s
+            WHERE counted_at = (SELECT MAX(counted_at) FROM scanner_count t WHERE t.location_id = s.location_id AND t.sku = s.sku)
+            """);
+        using SqliteDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            counts.Add(new ScannerCountRecord(r.GetString(0), r.GetString(1), r.GetInt32(2), ParseTime(r.GetString(3)), r.GetString(4), Guid.Parse(r.GetString(5))));
+        }
+
+        return counts;
+    }
+
+    public byte[]? LoadReference(string cameraId)
+    {
+        using SqliteCommand cmd = Command("SELECT signature FROM camera_reference WHERE camera_id = $c");
+        cmd.Parameters.AddWithValue("$c", cameraId);
+        return cmd.ExecuteScalar() as byte[];
+    }
+
+    public void SaveReference(string cameraId, byte[] signature, DateTimeOffset at)
+    {
+        using SqliteCommand cmd = Command("INSERT OR REPLACE INTO camera_reference(camera_id, signature, created_at) VALUES ($c, $s, $t)");
+        cmd.Parameters.AddWithValue("$c", cameraId);
+        cmd.Parameters.AddWithValue("$s", signature);
+        cmd.Parameters.AddWithValue("$t", Time(at));
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Forgets a camera's reference view (after the camera was deliberately moved): the next frame becomes it.</summary>
+    public bool ResetReference(string cameraId)
+    {
+        using SqliteCommand cmd = Command("DELETE FROM camera_reference WHERE camera_id = $c");
+        cmd.Parameters.AddWithValue("$c", cameraId);
+        return cmd.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>Whether a scanner count with this event id was already accepted (a redelivery).</summary>
+    public bool HasScannerCount(Guid eventId)
+    {
+        using SqliteCommand cmd = Command("SELECT 1 FROM scanner_count WHERE event_id = $id");
+        cmd.Parameters.AddWithValue("$id", eventId.ToString());
+        return cmd.ExecuteScalar() is not null;
+    }
+
+    /// <summary>
+    /// Records, in one transaction: changed zone states, the events (open discrepancies follow their
+    /// lifecycle), a scanner count, and any other messages, each handed to the sink.
+    /// </summary>
+    public void Record(IReadOnlyList<StoredZoneState> zones, IReadOnlyList<DiscrepancyEvent> events, ScannerCountRecord? scan = null, IReadOnlyList<ContractMessage>? messages = null)
+    {
+        ArgumentNullException.ThrowIfNull(zones);
+        ArgumentNullException.ThrowIfNull(events);
+        using SqliteTransaction tx = _db.BeginTransaction();
+        foreach (StoredZoneState z in zones)
+        {
+            using SqliteCommand cmd = Command("""
+                INSERT INTO zone_state(camera_id, zone_id, facings, foreign_facings, empty_fraction, since, depth)
+                VALUES ($c, $z, $f, $ff, $e, $s, $d)
+                ON CONFLICT(camera_id, zone_id) DO UPDATE SET facings = $f, foreign_facings = $ff, empty_fraction = $e, since = $s, depth = $d
+                """, tx);
+            cmd.Parameters.AddWithValue("$c", z.CameraId);
+            cmd.Parameters.AddWithValue("$z", z.ZoneId);
+            cmd.Parameters.AddWithValue("$f", z.State.Facings);
+            cmd.Parameters.AddWithValue("$ff", z.State.ForeignFacings);
+            cmd.Parameters.AddWithValue("$e", z.State.EmptyFraction);
+            cmd.Parameters.AddWithValue("$s", Time(z.State.Since));
+            cmd.Parameters.AddWithValue("$d", z.Depth);
+            cmd.ExecuteNonQuery();
+        }
+
+        foreach (DiscrepancyEvent e in events)
+        {
+            using SqliteCommand cmd = e.Phase == DiscrepancyPhase.End
+                ? Command("DELETE FROM open_discrepancy WHERE camera_id = $c AND zone_id = $z AND kind = $k", tx)
+                : Command("INSERT OR REPLACE INTO open_discrepancy(camera_id, zone_id, kind, discrepancy_id, last_event) VALUES ($c, $z, $k, $id, $json)", tx);
+            cmd.Parameters.AddWithValue("$c", e.CameraId);
+            cmd.Parameters.AddWithValue("$z", e.ZoneId ?? "");
+            cmd.Parameters.AddWithValue("$k", e.Kind.ToString());
+            if (e.Phase != DiscrepancyPhase.End)
+            {
+                cmd.Parameters.AddWithValue("$id", e.DiscrepancyId.ToString());
+                cmd.Parameters.AddWithValue("$json", ContractParser.Serialize(e));
+            }
+
+            cmd.ExecuteNonQuery();
+            _sink.Enqueue(tx, e);
+        }
+
+        if (scan is not null)
+        {
+            using SqliteCommand cmd = Command("""
+                INSERT INTO scanner_count(event_id, location_id, sku, quantity, counted_at, scanner_id, received_at)
+                VALUES ($id, $l, $s, $q, $t, $dev, $now)
+                """, tx);
+            cmd.Parameters.AddWithValue("$id", scan.EventId.ToString());
+            cmd.Parameters.AddWithValue("$l", scan.LocationId);
+            cmd.Parameters.AddWithValue("$s", scan.Sku);
+            cmd.Parameters.AddWithValue("$q", scan.Quantity);
+            cmd.Parameters.AddWithValue("$t", Time(scan.CountedAt));
+            cmd.Parameters.AddWithValue("$dev", scan.ScannerId);
+            cmd.Parameters.AddWithValue("$now", Time(DateTimeOffset.UtcNow));
+            cmd.ExecuteNonQuery();
+        }
+
+        foreach (ContractMessage m in messages ?? [])
+        {
+            _sink.Enqueue(tx, m);
+        }
+
+        tx.Commit();
+    }
+
+    /// <summary>Rows of the local event log, oldest first (for tests and diagnostics).</summary>
+    public IReadOnlyList<(string Topic, byte[] Payload)> ReadEventLog(string? schema = null)
+    {
+        var rows = new List<(string, byte[])>();
+        using SqliteCommand cmd = Command(schema is null ? "SELECT topic, payload FROM event_log ORDER BY seq" : "SELECT topic, payload FROM event_log WHERE schema = $s ORDER BY seq");
+        if (schema is not null)
+        {
+            cmd.Parameters.AddWithValue("$s", schema);
+        }
+
+        using SqliteDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            rows.Add((r.GetString(0), (byte[])r[1]));
+        }
+
+        return rows;
+    }
+
+    public void Dispose() => _db.Dispose();
+
+    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private SqliteCommand Command(string sql, SqliteTransaction? tx = null)
+    {
+        SqliteCommand cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        return cmd;
+    }
+
+    private void Execute(string sql)
+    {
+        using SqliteCommand cmd = Command(sql);
+        cmd.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql)
+    {
+        using SqliteCommand cmd = Command(sql);
+        return cmd.ExecuteScalar();
+    }
+}

@@ -1,0 +1,219 @@
+namespace EdgeInventory.Counting;
+
+/// <summary>A zone's confirmed state: what the reconciler acts on.</summary>
+public readonly record struct ConfirmedZoneState(int Facings, int ForeignFacings, double EmptyFraction, DateTimeOffset Since);
+
+/// <summary>
+/// Temporal smoothing of one camera's zones. Per zone, the median over a window of recent
+/// observations is the proposed state; it replaces the confirmed state only after it has differed
+/// from it for <see cref="SmoothingSettings.InertiaObservations"/> observations and
+/// <see cref="SmoothingSettings.Inertia"/> (a shopper in front of one shelf for a moment changes
+/// nothing). Frames in which a zone collapses together with a neighbour are taken as occluded (a
+/// trolley, a group of people) and left out of the window, unless the collapse outlasts
+/// <see cref="SmoothingSettings.OcclusionMax"/>. Not thread-safe: one instance per camera.
+/// </summary>
+public sealed class ZoneSmoother
+{
+    private readonly SmoothingSettings _settings;
+    private readonly ZoneTrack[] _tracks;
+    private readonly int[][] _neighbours;
+    private readonly bool[] _collapsed;
+
+    public ZoneSmoother(IReadOnlyList<ZoneDefinition> zones, SmoothingSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(zones);
+        _settings = settings ?? new SmoothingSettings();
+        string? problem = _settings.Check();
+        if (problem is not null)
+        {
+            throw new ArgumentException(problem, nameof(settings));
+        }
+
+        _tracks = new ZoneTrack[zones.Count];
+        _neighbours = new int[zones.Count][];
+        _collapsed = new bool[zones.Count];
+        for (int i = 0; i < zones.Count; i++)
+        {
+            _tracks[i] = new ZoneTrack(_settings.Window);
+            var near = new List<int>();
+            for (int j = 0; j < zones.Count; j++)
+            {
+                if (j != i && zones[i].Polygon.BoundsDistance(zones[j].Polygon) <= _settings.NeighbourDistance)
+                {
+                    near.Add(j);
+                }
+            }
+
+            _neighbours[i] = [.. near];
+        }
+    }
+
+    public int Count => _tracks.Length;
+
+    /// <summary>The confirmed state of zone <paramref name="zone"/>, or null before the first confirmation.</summary>
+    public ConfirmedZoneState? Confirmed(int zone) => _tracks[zone].Confirmed;
+
+    /// <summary>Whether the latest frame was taken as occluded for this zone.</summary>
+    public bool IsOccluded(int zone) => _tracks[zone].Occluded;
+
+    /// <summary>Zones that are neighbours of <paramref name="zone"/> for occlusion.</summary>
+    public IReadOnlyList<int> Neighbours(int zone) => _neighbours[zone];
+
+    /// <summary>The median of the window, or null while it is empty.</summary>
+    public ZoneObservation? Proposed(int zone) => _tracks[zone].Median();
+
+    /// <summary>Sets a confirmed state kept from before a restart; the window starts empty.</summary>
+    public void Restore(int zone, ConfirmedZoneState state) => _tracks[zone].Confirmed = state;
+
+    /// <summary>
+    /// Adds one frame's observations (one per zone, in order). Sets <paramref name="changed"/>[z] when zone
+    /// z's confirmed state changed and returns how many did.
+    /// </summary>
+    public int Update(ReadOnlySpan<ZoneObservation> observations, DateTimeOffset at, Span<bool> changed)
+    {
+        if (observations.Length < _tracks.Length || changed.Length < _tracks.Length)
+        {
+            throw new ArgumentException($"{_tracks.Length} zones need as many observations and flags");
+        }
+
+        for (int z = 0; z < _tracks.Length; z++)
+        {
+            ZoneTrack t = _tracks[z];
+            ZoneObservation? reference = t.Confirmed is { } c ? new ZoneObservation(c.Facings, c.ForeignFacings, c.EmptyFraction) : t.Median();
+            _collapsed[z] = reference is { } r && r.Facings >= _settings.MinFacingsForCollapse
+                && observations[z].Facings <= r.Facings * (1 - _settings.CollapseRatio);
+        }
+
+        int count = 0;
+        for (int z = 0; z < _tracks.Length; z++)
+        {
+            ZoneTrack t = _tracks[z];
+            changed[z] = false;
+            bool occluded = _collapsed[z] && AnyNeighbourCollapsed(z);
+            if (occluded)
+            {
+                t.OccludedSince ??= at;
+                t.OccludedCount++;
+                // A blockage that lasts is not a blockage: the shelves emptied together.
+                if (t.OccludedCount > _settings.OcclusionMaxObservations && at - t.OccludedSince.Value >= _settings.OcclusionMax)
+                {
+                    occluded = false;
+                }
+            }
+            else
+            {
+                t.OccludedSince = null;
+                t.OccludedCount = 0;
+            }
+
+            t.Occluded = occluded;
+            if (occluded)
+            {
+                continue;
+            }
+
+            t.Add(observations[z]);
+            ZoneObservation proposed = t.Median()!.Value;
+            if (t.Confirmed is { } confirmed && !Differs(proposed, confirmed))
+            {
+                t.PendingSince = null;
+                t.PendingCount = 0;
+                continue;
+            }
+
+            t.PendingSince ??= at;
+            t.PendingCount++;
+            if (t.PendingCount >= _settings.InertiaObservations && at - t.PendingSince.Value >= _settings.Inertia)
+            {
+                t.Confirmed = new ConfirmedZoneState(proposed.Facings, proposed.ForeignFacings, proposed.EmptyFraction, t.PendingSince.Value);
+                t.PendingSince = null;
+                t.PendingCount = 0;
+                changed[z] = true;
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private bool AnyNeighbourCollapsed(int zone)
+    {
+        foreach (int n in _neighbours[zone])
+        {
+            if (_collapsed[n])
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool Differs(ZoneObservation proposed, ConfirmedZoneState confirmed) =>
+        proposed.Facings != confirmed.Facings
+        || proposed.ForeignFacings != confirmed.ForeignFacings
+        || Math.Abs(proposed.EmptyFraction - confirmed.EmptyFraction) >= _settings.EmptyFractionTolerance;
+
+    private sealed class ZoneTrack(int window)
+    {
+        private readonly ZoneObservation[] _ring = new ZoneObservation[window];
+        private readonly int[] _ints = new int[window];
+        private readonly double[] _doubles = new double[window];
+        private int _next;
+        private int _filled;
+
+        public ConfirmedZoneState? Confirmed { get; set; }
+
+        public bool Occluded { get; set; }
+
+        public DateTimeOffset? PendingSince { get; set; }
+
+        public int PendingCount { get; set; }
+
+        public DateTimeOffset? OccludedSince { get; set; }
+
+        public int OccludedCount { get; set; }
+
+        public void Add(ZoneObservation o)
+        {
+            _ring[_next] = o;
+            _next = (_next + 1) % _ring.Length;
+            _filled = Math.Min(_filled + 1, _ring.Length);
+        }
+
+        /// <summary>Per-field median (the lower middle value for an even count, so counts stay whole).</summary>
+        public ZoneObservation? Median()
+        {
+            if (_filled == 0)
+            {
+                return null;
+            }
+
+            return new ZoneObservation(MedianOf(static o => o.Facings), MedianOf(static o => o.ForeignFacings), MedianOfEmpty());
+        }
+
+        private int MedianOf(Func<ZoneObservation, int> field)
+        {
+            Span<int> values = _ints.AsSpan(0, _filled);
+            for (int i = 0; i < _filled; i++)
+            {
+                values[i] = field(_ring[i]);
+            }
+
+            values.Sort();
+            return values[(_filled - 1) / 2];
+        }
+
+        private double MedianOfEmpty()
+        {
+            Span<double> values = _doubles.AsSpan(0, _filled);
+            for (int i = 0; i < _filled; i++)
+            {
+                values[i] = _ring[i].EmptyFraction;
+            }
+
+            values.Sort();
+            return values[(_filled - 1) / 2];
+        }
+    }
+}

@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+using EdgeInventory.Contracts;
+using EdgeInventory.Counting;
+using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Vision.Imaging.TurboJpeg;
+using EdgeInventory.Vision.Yolo;
+
+namespace EdgeInventory.Reconciliation;
+
+/// <summary>How much evidence is kept on the device; the oldest files go first.</summary>
+public sealed record EvidenceRetention
+{
+    public int MaxFiles { get; init; } = 2000;
+
+    public long MaxBytes { get; init; } = 512L * 1024 * 1024;
+
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromDays(14);
+}
+
+/// <summary>
+/// Keeps the evidence of discrepancies: an annotated JPEG crop of the zone only (its bounding box
+/// and a small margin, never the whole scene with the shoppers in it), with the zone outline and the
+/// product boxes drawn. Files are named by evidence id under one folder and pruned by count, size and
+/// age. Not thread-safe: the agent saves from its detection loop.
+/// </summary>
+public sealed class EvidenceStore : IDisposable
+{
+    private const double Margin = 0.02;
+    private const int Quality = 85;
+
+    private readonly TurboJpegCodec _jpeg = new();
+    private readonly BgrImage _crop = new();
+    private readonly EvidenceRetention _retention;
+    private readonly TimeProvider _clock;
+
+    public EvidenceStore(string folder, EvidenceRetention retention, TimeProvider? clock = null)
+    {
+        Folder = folder;
+        _retention = retention ?? throw new ArgumentNullException(nameof(retention));
+        _clock = clock ?? TimeProvider.System;
+        Directory.CreateDirectory(folder);
+    }
+
+    public string Folder { get; }
+
+    public string PathOf(string evidenceId) => Path.Combine(Folder, Identifiers.Require(evidenceId, "evidence id") + ".jpg");
+
+    /// <summary>Crops, annotates, encodes and writes the evidence of one zone; returns its reference.</summary>
+    public EvidenceRef Save(string evidenceId, BgrImage frame, ZonePolygon zone, IReadOnlyList<Detection> boxes)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(zone);
+        ArgumentNullException.ThrowIfNull(boxes);
+        int x0 = Math.Clamp((int)Math.Floor((zone.MinX - Margin) * frame.Width), 0, frame.Width - 1);
+        int y0 = Math.Clamp((int)Math.Floor((zone.MinY - Margin) * frame.Height), 0, frame.Height - 1);
+        int x1 = Math.Clamp((int)Math.Ceiling((zone.MaxX + Margin) * frame.Width), x0 + 1, frame.Width);
+        int y1 = Math.Clamp((int)Math.Ceiling((zone.MaxY + Margin) * frame.Height), y0 + 1, frame.Height);
+        int w = x1 - x0, h = y1 - y0;
+        _crop.Resize(w, h);
+        ReadOnlySpan<byte> src = frame.Pixels;
+        Span<byte> dst = _crop.Pixels;
+        for (int y = 0; y < h; y++)
+        {
+            src.Slice(((y0 + y) * frame.Stride) + (x0 * 3), w * 3).CopyTo(dst.Slice(y * _crop.Stride, w * 3));
+        }
+
+        foreach (Detection box in boxes)
+        {
+            DrawRectangle(_crop, (int)box.X1 - x0, (int)box.Y1 - y0, (int)box.X2 - x0, (int)box.Y2 - y0, (0, 200, 0));
+        }
+
+        IReadOnlyList<NormalizedPoint> pts = zone.Points;
+        for (int i = 0, j = pts.Count - 1; i < pts.Count; j = i++)
+        {
+            DrawLine(_crop, (int)(pts[j].X * frame.Width) - x0, (int)(pts[j].Y * frame.Height) - y0,
+                (int)(pts[i].X * frame.Width) - x0, (int)(pts[i].Y * frame.Height) - y0, (0, 220, 255));
+        }
+
+        byte[] jpeg = _jpeg.Encode(_crop, Quality);
+        string path = PathOf(evidenceId);
+        string temp = path + ".part";
+        File.WriteAllBytes(temp, jpeg);
+        File.Move(temp, path, overwrite: true);
+        return new EvidenceRef
+        {
+            EvidenceId = evidenceId,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(jpeg)),
+            Width = w,
+            Height = h,
+        };
+    }
+
+    /// <summary>Deletes the oldest files beyond the retention limits; returns how many were deleted.</summary>
+    public int Prune()
+    {
+        var files = new DirectoryInfo(Folder).GetFiles("*.jpg").OrderByDescending(static f => f.LastWriteTimeUtc).ToList();
+        DateTime oldest = _clock.GetUtcNow().UtcDateTime - _retention.MaxAge;
+        long bytes = 0;
+        int deleted = 0;
+        for (int i = 0; i < files.Count; i++)
+        {
+            FileInfo f = files[i];
+            bytes += f.Length;
+            if (i >= _retention.MaxFiles || bytes > _retention.MaxBytes || f.LastWriteTimeUtc < oldest)
+            {
+                try
+                {
+                    f.Delete();
+                    deleted++;
+                }
+                catch (IOException)
+                {
+                    // Someone is reading it; the next prune takes it.
+                }
+            }
+        }
+
+        return deleted;
+    }
+
+    public void Dispose() => _jpeg.Dispose();
+
+    private static void DrawRectangle(BgrImage img, int x1, int y1, int x2, int y2, (byte B, byte G, byte R) c)
+    {
+        DrawLine(img, x1, y1, x2, y1, c);
+        DrawLine(img, x2, y1, x2, y2, c);
+        DrawLine(img, x2, y2, x1, y2, c);
+        DrawLine(img, x1, y2, x1, y1, c);
+    }
+
+    /// <summary>Bresenham, clipped per pixel (evidence crops are small).</summary>
+    private static void DrawLine(BgrImage img, int x0, int y0, int x1, int y1, (byte B, byte G, byte R) c)
+    {
+        int dx = Math.Abs(x1 - x0), dy = -Math.Abs(y1 - y0);
+        int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1, err = dx + dy;
+        Span<byte> px = img.Pixels;
+        for (int guard = 0; guard < 100_000; guard++)
+        {
+            if ((uint)x0 < (uint)img.Width && (uint)y0 < (uint)img.Height)
+            {
+                int o = (y0 * img.Stride) + (x0 * 3);
+                px[o] = c.B;
+                px[o + 1] = c.G;
+                px[o + 2] = c.R;
+            }
+
+            if (x0 == x1 && y0 == y1)
+            {
+                break;
+            }
+
+            int e2 = 2 * err;
+            if (e2 >= dy)
+            {
+                err += dy;
+                x0 += sx;
+            }
+
+            if (e2 <= dx)
+            {
+                err += dx;
+                y0 += sy;
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+namespace EdgeInventory.Reconciliation;
+
+/// <summary>Thresholds of the stock reconciler.</summary>
+public sealed record ReconcilerSettings
+{
+    /// <summary>An empty fraction at or above this is a gap discrepancy (when the zone is not out of stock or below minimum).</summary>
+    public double GapThreshold { get; init; } = 0.3;
+
+    /// <summary>A gap at or above this empty fraction is a warning; below it, information.</summary>
+    public double GapWarningThreshold { get; init; } = 0.5;
+
+    /// <summary>An open discrepancy gets an update when its empty fraction moves by at least this much.</summary>
+    public double EmptyFractionUpdateStep { get; init; } = 0.1;
+
+    /// <summary>How long a scanner count is compared with what the camera sees; older counts only set the depth.</summary>
+    public TimeSpan ScannerFreshness { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The detector may miss this share of facings before a low scanner count is called a disagreement.</summary>
+    public double ScannerFacingTolerance { get; init; } = 0.25;
+
+    public string? Check()
+    {
+        if (GapThreshold is <= 0 or > 1)
+        {
+            return $"GapThreshold must be within (0, 1], not {GapThreshold}";
+        }
+
+        if (GapWarningThreshold is <= 0 or > 1)
+        {
+            return $"GapWarningThreshold must be within (0, 1], not {GapWarningThreshold}";
+        }
+
+        if (EmptyFractionUpdateStep is <= 0 or > 1)
+        {
+            return $"EmptyFractionUpdateStep must be within (0, 1], not {EmptyFractionUpdateStep}";
+        }
+
+        if (ScannerFreshness <= TimeSpan.Zero)
+        {
+            return $"ScannerFreshnessMinutes must be positive, not {ScannerFreshness.TotalMinutes}";
+        }
+
+        if (ScannerFacingTolerance is < 0 or >= 1)
+        {
+            return $"ScannerFacingTolerance must be within [0, 1), not {ScannerFacingTolerance}";
+        }
+
+        return null;
+    }
+}

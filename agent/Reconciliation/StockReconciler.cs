@@ -1,0 +1,263 @@
+using System.Globalization;
+using EdgeInventory.Contracts;
+using EdgeInventory.Counting;
+
+namespace EdgeInventory.Reconciliation;
+
+/// <summary>Identifies one open discrepancy: at most one per camera, zone and kind is open at a time.</summary>
+public readonly record struct DiscrepancyKey(string CameraId, string? ZoneId, DiscrepancyKind Kind)
+{
+    public static DiscrepancyKey Of(DiscrepancyEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(e.CameraId, e.ZoneId, e.Kind);
+    }
+}
+
+/// <summary>Everything the reconciler needs about one zone at one moment.</summary>
+public sealed record ZoneReconcileInput
+{
+    public required string CameraId { get; init; }
+
+    public required ZoneDefinition Zone { get; init; }
+
+    public required ConfirmedZoneState State { get; init; }
+
+    /// <summary>Units per facing (the zone's, refined by scanner counts).</summary>
+    public required double Depth { get; init; }
+
+    public ExpectedStockEntry? Expected { get; init; }
+
+    public ScannerCountRecord? LatestScan { get; init; }
+
+    public required string ModelVersion { get; init; }
+}
+
+/// <summary>What a camera's health looks like now (each condition already held for its inertia).</summary>
+public readonly record struct CameraConditions(bool Offline, bool Stalled, bool ViewChanged, string? Detail);
+
+/// <summary>
+/// Compares confirmed zone states with expected stock and scanner counts and turns the differences
+/// into discrepancy events with a lifecycle: <c>start</c> when a condition first holds, <c>update</c>
+/// when its values change materially, <c>end</c> when it no longer holds. A condition that keeps
+/// holding raises nothing more, across restarts too: the open discrepancies are handed back to the
+/// constructor. Shelf availability is one condition at a time per zone (out of stock over below
+/// minimum over gap); over capacity, unexpected product and camera/scanner disagreement stand apart.
+/// Not thread-safe; the caller persists every returned event with the state change it records.
+/// </summary>
+public sealed class StockReconciler
+{
+    private readonly ReconcilerSettings _settings;
+    private readonly string _storeId;
+    private readonly string _deviceId;
+    private readonly EventIdGenerator _ids;
+    private readonly Dictionary<DiscrepancyKey, DiscrepancyEvent> _open = [];
+
+    public StockReconciler(ReconcilerSettings settings, string storeId, string deviceId, IEnumerable<DiscrepancyEvent>? open = null, EventIdGenerator? ids = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        string? problem = settings.Check();
+        if (problem is not null)
+        {
+            throw new ArgumentException(problem, nameof(settings));
+        }
+
+        _settings = settings;
+        _storeId = Identifiers.Require(storeId, "store id");
+        _deviceId = Identifiers.Require(deviceId, "device id");
+        _ids = ids ?? EventIdGenerator.Shared;
+        foreach (DiscrepancyEvent e in open ?? [])
+        {
+            _open[DiscrepancyKey.Of(e)] = e;
+        }
+    }
+
+    /// <summary>The latest event of every open discrepancy.</summary>
+    public IReadOnlyCollection<DiscrepancyEvent> Open => _open.Values;
+
+    public bool IsOpen(DiscrepancyKey key) => _open.ContainsKey(key);
+
+    /// <summary>Reconciles one zone; appends the events it raises to <paramref name="events"/>.</summary>
+    public void ReconcileZone(ZoneReconcileInput input, DateTimeOffset now, List<DiscrepancyEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(events);
+        ZoneDefinition zone = input.Zone;
+        ConfirmedZoneState state = input.State;
+        int facings = state.Facings;
+        int units = (int)Math.Round(facings * input.Depth, MidpointRounding.AwayFromZero);
+        int expectedUnits = input.Expected?.ExpectedUnits ?? (int)Math.Round(zone.PlannedFacings * zone.Depth, MidpointRounding.AwayFromZero);
+        int minFacings = input.Expected?.MinFacings ?? zone.MinFacings;
+        int? capacity = input.Expected?.Capacity ?? zone.Capacity;
+        var values = new Observed(units, expectedUnits, facings, zone.PlannedFacings, state.EmptyFraction);
+
+        // Shelf availability: the most severe condition that holds, and only that one.
+        Desired? availability = null;
+        if (expectedUnits > 0 && facings == 0)
+        {
+            availability = new(DiscrepancyKind.OutOfStock, Severity.Critical, $"no product seen; {expectedUnits} units expected");
+        }
+        else if (expectedUnits > 0 && facings < minFacings)
+        {
+            availability = new(DiscrepancyKind.BelowMinimum, Severity.Warning, $"{facings} facings, minimum {minFacings}; {units} of {expectedUnits} units");
+        }
+        else if (expectedUnits > 0 && state.EmptyFraction >= _settings.GapThreshold)
+        {
+            Severity s = state.EmptyFraction >= _settings.GapWarningThreshold ? Severity.Warning : Severity.Info;
+            availability = new(DiscrepancyKind.Gap, s, string.Create(CultureInfo.InvariantCulture, $"{state.EmptyFraction:P0} of the shelf width is empty"));
+        }
+
+        foreach (DiscrepancyKind kind in AvailabilityKinds)
+        {
+            Apply(input, kind, availability?.Kind == kind ? availability : null, values, now, events);
+        }
+
+        Desired? over = capacity is int cap && units > cap
+            ? new(DiscrepancyKind.OverCapacity, Severity.Info, $"{units} units where the zone holds {cap}")
+            : null;
+        Apply(input, DiscrepancyKind.OverCapacity, over, values, now, events);
+
+        Desired? foreign = state.ForeignFacings > 0
+            ? new(DiscrepancyKind.UnexpectedProduct, Severity.Warning, $"{state.ForeignFacings} facings of another SKU than {zone.Sku}")
+            : null;
+        Apply(input, DiscrepancyKind.UnexpectedProduct, foreign, values, now, events);
+
+        Desired? disagreement = null;
+        if (input.LatestScan is { } scan && now - scan.CountedAt <= _settings.ScannerFreshness)
+        {
+            string? reason = ScannerAgreement.Disagreement(scan.Quantity, facings, _settings.ScannerFacingTolerance);
+            if (reason is not null)
+            {
+                disagreement = new(DiscrepancyKind.CameraScannerDisagreement, Severity.Warning, $"{reason} (scanner {scan.ScannerId})");
+                values = values with { ExpectedUnits = scan.Quantity };
+            }
+        }
+
+        Apply(input, DiscrepancyKind.CameraScannerDisagreement, disagreement, values, now, events);
+    }
+
+    /// <summary>Reconciles a camera's health: offline, stalled and view-changed discrepancies.</summary>
+    public void ReconcileCamera(string cameraId, CameraConditions conditions, string modelVersion, DateTimeOffset now, List<DiscrepancyEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        // An offline camera is not also "stalled": the more severe condition says it all.
+        Desired? offline = conditions.Offline ? new(DiscrepancyKind.CameraOffline, Severity.Critical, conditions.Detail ?? "no frames") : null;
+        Desired? stalled = !conditions.Offline && conditions.Stalled ? new(DiscrepancyKind.CameraStalled, Severity.Warning, conditions.Detail ?? "frames stopped") : null;
+        Desired? view = conditions.ViewChanged ? new(DiscrepancyKind.ViewChanged, Severity.Warning, conditions.Detail ?? "the view no longer matches the reference frame") : null;
+        ApplyCamera(cameraId, DiscrepancyKind.CameraOffline, offline, modelVersion, now, events);
+        ApplyCamera(cameraId, DiscrepancyKind.CameraStalled, stalled, modelVersion, now, events);
+        ApplyCamera(cameraId, DiscrepancyKind.ViewChanged, view, modelVersion, now, events);
+    }
+
+    private static readonly DiscrepancyKind[] AvailabilityKinds = [DiscrepancyKind.OutOfStock, DiscrepancyKind.BelowMinimum, DiscrepancyKind.Gap];
+
+    private readonly record struct Desired(DiscrepancyKind Kind, Severity Severity, string Detail);
+
+    private readonly record struct Observed(int Units, int ExpectedUnits, int Facings, int PlannedFacings, double EmptyFraction);
+
+    private void Apply(ZoneReconcileInput input, DiscrepancyKind kind, Desired? desired, Observed values, DateTimeOffset now, List<DiscrepancyEvent> events)
+    {
+        var key = new DiscrepancyKey(input.CameraId, input.Zone.Id, kind);
+        _open.TryGetValue(key, out DiscrepancyEvent? open);
+        if (desired is { } d)
+        {
+            if (open is null)
+            {
+                // The condition began when the confirmed state began, not when inertia let it through.
+                DateTimeOffset started = input.State.Since <= now ? input.State.Since : now;
+                Emit(key, ZoneEvent(input, d, values, DiscrepancyPhase.Start, EventIds(), started, null, now), events);
+            }
+            else if (MateriallyChanged(open, d, values))
+            {
+                Emit(key, ZoneEvent(input, d, values, DiscrepancyPhase.Update, open.DiscrepancyId, open.StartedAt, null, now), events);
+            }
+        }
+        else if (open is not null)
+        {
+            var end = new Desired(kind, open.Severity, "back to normal: " + Describe(values));
+            Emit(key, ZoneEvent(input, end, values, DiscrepancyPhase.End, open.DiscrepancyId, open.StartedAt, now, now), events);
+        }
+    }
+
+    private void ApplyCamera(string cameraId, DiscrepancyKind kind, Desired? desired, string modelVersion, DateTimeOffset now, List<DiscrepancyEvent> events)
+    {
+        var key = new DiscrepancyKey(cameraId, null, kind);
+        _open.TryGetValue(key, out DiscrepancyEvent? open);
+        if (desired is { } d && open is null)
+        {
+            Emit(key, CameraEvent(cameraId, d, DiscrepancyPhase.Start, EventIds(), now, null, modelVersion, now), events);
+        }
+        else if (desired is null && open is not null)
+        {
+            Emit(key, CameraEvent(cameraId, new Desired(kind, open.Severity, "recovered"), DiscrepancyPhase.End, open.DiscrepancyId, open.StartedAt, now, modelVersion, now), events);
+        }
+    }
+
+    private Guid EventIds() => _ids.NewId();
+
+    private void Emit(DiscrepancyKey key, DiscrepancyEvent e, List<DiscrepancyEvent> events)
+    {
+        if (e.Phase == DiscrepancyPhase.End)
+        {
+            _open.Remove(key);
+        }
+        else
+        {
+            _open[key] = e;
+        }
+
+        events.Add(e);
+    }
+
+    private bool MateriallyChanged(DiscrepancyEvent open, Desired d, Observed v) =>
+        open.Severity != d.Severity
+        || open.ObservedFacings != v.Facings
+        || open.ObservedUnits != v.Units
+        || open.ExpectedUnits != v.ExpectedUnits
+        || Math.Abs((open.EmptyFraction ?? 0) - v.EmptyFraction) >= _settings.EmptyFractionUpdateStep;
+
+    private static string Describe(Observed v) =>
+        string.Create(CultureInfo.InvariantCulture, $"{v.Facings} facings, {v.Units} of {v.ExpectedUnits} units, {v.EmptyFraction:P0} empty");
+
+    private DiscrepancyEvent ZoneEvent(ZoneReconcileInput input, Desired d, Observed v, DiscrepancyPhase phase, Guid discrepancyId, DateTimeOffset startedAt, DateTimeOffset? endedAt, DateTimeOffset now) => new()
+    {
+        EventId = _ids.NewId(),
+        OccurredAt = now,
+        StoreId = _storeId,
+        DeviceId = _deviceId,
+        ModelVersion = input.ModelVersion,
+        DiscrepancyId = discrepancyId,
+        Phase = phase,
+        Kind = d.Kind,
+        Severity = d.Severity,
+        CameraId = input.CameraId,
+        ZoneId = input.Zone.Id,
+        LocationId = input.Zone.LocationId,
+        Sku = input.Zone.Sku,
+        ObservedUnits = v.Units,
+        ExpectedUnits = v.ExpectedUnits,
+        ObservedFacings = v.Facings,
+        PlannedFacings = v.PlannedFacings,
+        EmptyFraction = Math.Round(v.EmptyFraction, 3),
+        StartedAt = startedAt,
+        EndedAt = endedAt,
+        Detail = d.Detail.Length > 500 ? d.Detail[..500] : d.Detail,
+    };
+
+    private DiscrepancyEvent CameraEvent(string cameraId, Desired d, DiscrepancyPhase phase, Guid discrepancyId, DateTimeOffset startedAt, DateTimeOffset? endedAt, string modelVersion, DateTimeOffset now) => new()
+    {
+        EventId = _ids.NewId(),
+        OccurredAt = now,
+        StoreId = _storeId,
+        DeviceId = _deviceId,
+        ModelVersion = modelVersion,
+        DiscrepancyId = discrepancyId,
+        Phase = phase,
+        Kind = d.Kind,
+        Severity = d.Severity,
+        CameraId = cameraId,
+        StartedAt = startedAt,
+        EndedAt = endedAt,
+        Detail = d.Detail.Length > 500 ? d.Detail[..500] : d.Detail,
+    };
+}

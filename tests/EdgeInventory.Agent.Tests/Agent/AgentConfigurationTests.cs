@@ -1,0 +1,173 @@
+using System.Text.Json.Nodes;
+using EdgeInventory.Agent.Configuration;
+using EdgeInventory.Tests.Shared;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeInventory.Agent.Tests.Agent;
+
+/// <summary>Bad configuration stops start-up with a message naming the key; nothing here needs a camera or a model run.</summary>
+public sealed class AgentConfigurationTests : IDisposable
+{
+    private readonly TempFolder _dir = RepoPaths.NewTempFolder();
+
+    public void Dispose() => _dir.Dispose();
+
+    private JsonObject Valid()
+    {
+        string video = _dir.File("shelf.avi");
+        File.WriteAllBytes(video, [0]);
+        return AgentRun.Config(_dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri,
+            new JsonArray(AgentRun.Zone("z1", 0, 0, 0.5, 0.5, 8, 3), AgentRun.Zone("z2", 0.5, 0, 1, 0.5, 8, 3)), port: 0);
+    }
+
+    private AgentSettings Load(JsonObject config, IDictionary<string, string?>? environment = null)
+    {
+        string path = _dir.File("agent.json");
+        File.WriteAllText(path, config.ToJsonString());
+        IConfigurationBuilder builder = new ConfigurationBuilder().AddJsonFile(path);
+        if (environment is not null)
+        {
+            builder.AddInMemoryCollection(environment); // stands in for EDGEINV_ variables, bound the same way
+        }
+
+        return AgentConfiguration.Load(builder.Build(), _dir.Path);
+    }
+
+    private string Problem(Action<JsonObject> change)
+    {
+        JsonObject config = Valid();
+        change(config);
+        return Assert.Throws<AgentConfigurationException>(() => Load(config)).Message;
+    }
+
+    private static JsonObject Agent(JsonObject c) => c["Agent"]!.AsObject();
+
+    private static JsonObject Camera(JsonObject c, int i = 0) => Agent(c)["Cameras"]![i]!.AsObject();
+
+    [Fact]
+    public void A_valid_configuration_is_resolved()
+    {
+        AgentSettings s = Load(Valid());
+        Assert.Equal("s042", s.StoreId);
+        CameraSettings cam = Assert.Single(s.Cameras);
+        Assert.Equal(2, cam.Zones.Count);
+        Assert.Equal(TimeSpan.FromSeconds(0.5), cam.Capture.SampleInterval);
+        Assert.Equal(TimeSpan.FromSeconds(5), cam.Capture.StallTimeout);
+        Assert.Equal(AgentRun.Sha256(AgentRun.ScannerKey), Assert.Single(s.ApiKeys).Key);
+    }
+
+    [Fact]
+    public void Environment_values_override_the_file()
+    {
+        AgentSettings s = Load(Valid(), new Dictionary<string, string?> { ["Agent:Cameras:0:IntervalSeconds"] = "2", ["Agent:DeviceId"] = "edge-99" });
+        Assert.Equal(TimeSpan.FromSeconds(2), s.Cameras[0].Capture.SampleInterval);
+        Assert.Equal("edge-99", s.DeviceId);
+    }
+
+    [Fact]
+    public void The_environment_prefix_maps_double_underscores_to_levels()
+    {
+        string path = _dir.File("agent.json");
+        File.WriteAllText(path, Valid().ToJsonString());
+        Environment.SetEnvironmentVariable("EDGEINV_Agent__Cameras__0__IntervalSeconds", "3");
+        try
+        {
+            IConfigurationRoot config = new ConfigurationBuilder().AddAgentSources(path).Build();
+            Assert.Equal(TimeSpan.FromSeconds(3), AgentConfiguration.Load(config, _dir.Path).Cameras[0].Capture.SampleInterval);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("EDGEINV_Agent__Cameras__0__IntervalSeconds", null);
+        }
+    }
+
+    [Fact]
+    public void An_unknown_key_is_named_with_its_path()
+    {
+        Assert.Contains("Agent:Cameras:0:Zones:1:Colour: unknown key", Problem(c => Camera(c)["Zones"]![1]!.AsObject()["Colour"] = "red"));
+        Assert.Contains("Agent:Htp: unknown key", Problem(c => Agent(c)["Htp"] = new JsonObject()));
+        Assert.Contains("Agnet: unknown top-level section", Problem(c => c["Agnet"] = new JsonObject()));
+    }
+
+    [Fact]
+    public void A_zone_outside_the_image_is_named()
+    {
+        string message = Problem(c => Camera(c)["Zones"]![0]!["Polygon"]![2] = new JsonArray(1.2, 0.5));
+        Assert.Contains("Agent:Cameras:0:Zones:0:Polygon:2: [1.2, 0.5] is outside [0, 1]", message);
+    }
+
+    [Fact]
+    public void Duplicate_ids_are_named()
+    {
+        Assert.Contains("Agent:Cameras:0:Zones:1:Id: duplicate zone id 'z1'", Problem(c => Camera(c)["Zones"]![1]!["Id"] = "z1"));
+        Assert.Contains("Agent:Cameras:1:Id: duplicate camera id 'cam-shelf'", Problem(c => Agent(c)["Cameras"]!.AsArray().Add(JsonNode.Parse(Camera(c).ToJsonString()))));
+    }
+
+    [Theory]
+    [InlineData("ftp://cam/1", "Agent:Cameras:0:Url: unsupported scheme 'ftp'")]
+    [InlineData("rtsp//cam", "Agent:Cameras:0:Url: 'rtsp//cam' is not an absolute URL")]
+    [InlineData("file:///nonexistent/video.mp4", "Agent:Cameras:0:Url: no such video file or folder: /nonexistent/video.mp4")]
+    [InlineData("v4l2:///dev/video42", "Agent:Cameras:0:Url: no such video device: /dev/video42")]
+    public void Bad_camera_URLs_are_named(string url, string expected)
+    {
+        Assert.Contains(expected, Problem(c => Camera(c)["Url"] = url));
+    }
+
+    [Fact]
+    public void Every_problem_is_listed_at_once()
+    {
+        string message = Problem(c =>
+        {
+            Agent(c)["StoreId"] = "cmd";
+            Agent(c)["Model"]!["Path"] = "missing.onnx";
+            Camera(c)["IntervalSeconds"] = 0;
+            Agent(c)["Http"]!["ApiKeys"]![0]!["KeySha256"] = "abc";
+        });
+        Assert.Contains("Agent:StoreId: store id 'cmd' is reserved", message);
+        Assert.Contains("Agent:Model:Path: no such file", message);
+        Assert.Contains("Agent:Cameras:0: IntervalSeconds must be between 0.1 and 3600", message);
+        Assert.Contains("Agent:Http:ApiKeys:0:KeySha256: not 64 hex digits", message);
+    }
+
+    [Fact]
+    public void MQTT_settings_are_checked_and_default_to_the_store_s_credentials()
+    {
+        JsonObject config = Valid();
+        Agent(config)["Mqtt"] = new JsonObject { ["Host"] = "broker.local", ["Password"] = "pw" };
+        AgentSettings s = Load(config);
+        Assert.Equal(("s042", "s042-edge-test"), (s.Mqtt!.Username, s.Mqtt.ClientId));
+        Assert.Contains("Agent:Mqtt:Port 70000 is outside 1..65535", Problem(c => Agent(c)["Mqtt"] = new JsonObject { ["Port"] = 70000 }));
+        Assert.Contains("Agent:Mqtt:Tls:CaFile", Problem(c => Agent(c)["Mqtt"] = new JsonObject { ["Tls"] = new JsonObject { ["CaFile"] = "missing-ca.pem" } }));
+        Assert.Contains("Agent:Mqtt:Hots: unknown key", Problem(c => Agent(c)["Mqtt"] = new JsonObject { ["Hots"] = "x" }));
+    }
+
+    [Fact]
+    public void A_bad_expected_stock_file_is_named_with_its_line()
+    {
+        File.WriteAllText(_dir.File("stock.csv"), "location_id,sku,expected_units\ns042/A1/B1/z1,sku-z1,many\n");
+        Assert.Contains("Agent:ExpectedStockFile: ", Problem(c => Agent(c)["ExpectedStockFile"] = "stock.csv"));
+        Assert.Contains("stock.csv:2: expected_units 'many'", Problem(c => Agent(c)["ExpectedStockFile"] = "stock.csv"));
+    }
+
+    [Fact]
+    public void The_README_example_configuration_is_valid()
+    {
+        // The example names a model and videos relative to the repository; only its shape and values are checked here.
+        string example = Path.Combine(RepoPaths.Root, "agent", "Agent", "agent.example.json");
+        JsonObject config = JsonNode.Parse(File.ReadAllText(example))!.AsObject();
+        string video = _dir.File("shelf.avi");
+        File.WriteAllBytes(video, [0]);
+        Agent(config)["Model"]!["Path"] = AgentRun.FixtureModel;
+        Agent(config)["StateDirectory"] = _dir.File("state");
+        Agent(config)["ExpectedStockFile"] = Path.Combine(RepoPaths.Root, "agent", "Agent", "expected-stock.example.csv");
+        foreach (JsonNode? cam in Agent(config)["Cameras"]!.AsArray())
+        {
+            cam!["Url"] = new Uri(video).AbsoluteUri;
+            cam.AsObject().Remove("HttpMode");
+        }
+
+        AgentSettings s = Load(config);
+        Assert.Equal(2, s.Cameras.Count);
+        Assert.NotEmpty(s.ExpectedStock);
+    }
+}

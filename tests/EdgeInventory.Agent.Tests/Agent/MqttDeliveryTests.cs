@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using EdgeInventory.Contracts;
+using EdgeInventory.Mqtt;
+using EdgeInventory.Testing;
+using EdgeInventory.Tests.Shared;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeInventory.Agent.Tests.Agent;
+
+/// <summary>
+/// The agent with MQTT delivery against a real mosquitto using the deployment ACL: discrepancies reach
+/// the cloud's subscription through the outbox, the device's status is retained online, a heartbeat is
+/// published, and a scanner count the cloud publishes is applied by the agent.
+/// </summary>
+public sealed class MqttDeliveryTests : IDisposable
+{
+    private readonly TempFolder _dir = RepoPaths.NewTempFolder();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Events_go_out_through_the_outbox_and_commands_come_in()
+    {
+        using MosquittoBroker broker = MosquittoBroker.Start(new Dictionary<string, string> { ["s042"] = "store-pw", ["cloud"] = "cloud-pw" });
+        using var cloud = new MosquittoClient(new MosquittoClientOptions
+        {
+            Host = "127.0.0.1", Port = broker.Port, ClientId = "cloud-test", Username = "cloud", Password = "cloud-pw",
+            ReconnectDelayMin = TimeSpan.FromMilliseconds(50), ReconnectDelayMax = TimeSpan.FromSeconds(1),
+        });
+        await cloud.WaitConnectedAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await cloud.SubscribeAsync("edgeinv/s042/#");
+        var received = new List<MqttMessage>();
+        using var stop = new CancellationTokenSource();
+        Task reader = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (MqttMessage m in cloud.Messages.ReadAllAsync(stop.Token))
+                {
+                    lock (received)
+                    {
+                        received.Add(m);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+
+        // The tiny fixture model finds no product in the zone: an out-of-stock discrepancy follows within seconds.
+        string video = TestSupport.MakeVideo(_dir.Path, "shelf", [SamplePhotos.Load("shelf_val_400")], secondsPerFrame: 2);
+        JsonObject config = AgentRun.Config(_dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri, new JsonArray(AgentRun.Zone("z1", 0, 0, 1, 0.5, 8, 3)), TestSupport.FreePort());
+        config["Agent"]!["Mqtt"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = broker.Port, ["Password"] = "store-pw", ["HeartbeatSeconds"] = 5 };
+        await using (AgentRun run = await AgentRun.StartAsync(_dir, config))
+        {
+            bool Has(string leaf, Func<MqttMessage, bool>? also = null)
+            {
+                lock (received)
+                {
+                    return received.Any(m => m.Topic == $"edgeinv/s042/edge-test/{leaf}" && (also?.Invoke(m) ?? true));
+                }
+            }
+
+            Assert.True(await TestSupport.WaitFor(() => Has("discrepancy"), TimeSpan.FromSeconds(30)), "no discrepancy reached the cloud\n" + broker.ReadLog());
+            Assert.True(await TestSupport.WaitFor(() => Has("status", m => ContractParser.Parse<DeviceStatus>(m.Payload).Message?.State == DeviceState.Online), TimeSpan.FromSeconds(10)));
+            Assert.True(await TestSupport.WaitFor(() => Has("counts"), TimeSpan.FromSeconds(10)));
+            Assert.True(await TestSupport.WaitFor(() => Has("heartbeat"), TimeSpan.FromSeconds(15)));
+            MqttMessage discrepancy;
+            lock (received)
+            {
+                discrepancy = received.First(m => m.Topic.EndsWith("/discrepancy", StringComparison.Ordinal));
+            }
+
+            DiscrepancyEvent e = ContractParser.Parse<DiscrepancyEvent>(discrepancy.Payload).Message!;
+            Assert.Equal(("z1", DiscrepancyKind.OutOfStock, DiscrepancyPhase.Start), (e.ZoneId, e.Kind, e.Phase));
+
+            // The cloud publishes an authoritative count for the zone; the agent stores it.
+            var count = new ScannerCount
+            {
+                EventId = EventIds.NewId(), OccurredAt = DateTimeOffset.UtcNow, StoreId = "s042", DeviceId = "scanner-17", ModelVersion = null,
+                LocationId = "s042/A1/B1/z1", Sku = "sku-z1", Quantity = 5, CountedAt = DateTimeOffset.UtcNow,
+            };
+            await cloud.PublishAsync(Topics.ScannerCount("s042"), ContractParser.Serialize(count), qos: 1);
+            Assert.True(await TestSupport.WaitFor(() => ScannerCountStored(run.StateDirectory, count.EventId), TimeSpan.FromSeconds(10)), "the scanner count from the cloud was not stored");
+        }
+
+        // A clean stop says so on the retained status topic.
+        Assert.True(await TestSupport.WaitFor(() =>
+        {
+            lock (received)
+            {
+                return received.Any(m => m.Topic.EndsWith("/status", StringComparison.Ordinal) && ContractParser.Parse<DeviceStatus>(m.Payload).Message is { State: DeviceState.Offline, Reason: "shutdown" });
+            }
+        }, TimeSpan.FromSeconds(10)));
+        await stop.CancelAsync();
+        await reader;
+    }
+
+    private static bool ScannerCountStored(string stateDirectory, Guid eventId)
+    {
+        using var db = new SqliteConnection($"Data Source={Path.Combine(stateDirectory, "agent.db")};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using SqliteCommand cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM scanner_count WHERE event_id = $id";
+        cmd.Parameters.AddWithValue("$id", eventId.ToString());
+        return (long)cmd.ExecuteScalar()! == 1;
+    }
+}

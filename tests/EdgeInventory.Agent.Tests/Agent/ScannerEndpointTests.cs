@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeInventory.Contracts;
+using EdgeInventory.Tests.Shared;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeInventory.Agent.Tests.Agent;
+
+/// <summary>One real agent (tiny fixture model, a looped video of a shelf photo) shared by the endpoint tests.</summary>
+public sealed class RunningAgentFixture : IAsyncLifetime
+{
+    internal TempFolder Dir { get; } = RepoPaths.NewTempFolder();
+
+    internal AgentRun Run { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(20) };
+
+    public async Task InitializeAsync()
+    {
+        string video = TestSupport.MakeVideo(Dir.Path, "shelf", [SamplePhotos.Load("shelf_val_400")], secondsPerFrame: 2);
+        JsonObject config = AgentRun.Config(Dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri,
+            new JsonArray(AgentRun.Zone("z1", 0, 0, 1, 0.5, 8, 3), AgentRun.Zone("z2", 0, 0.5, 1, 1, 8, 3)), TestSupport.FreePort());
+        Run = await AgentRun.StartAsync(Dir, config);
+        Http.BaseAddress = Run.BaseUri;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Run.DisposeAsync();
+        Http.Dispose();
+        Dir.Dispose();
+    }
+}
+
+public sealed class ScannerEndpointTests(RunningAgentFixture agent) : IClassFixture<RunningAgentFixture>
+{
+    private static JsonObject Count(string location = "s042/A1/B1/z1", string sku = "sku-z1", int quantity = 7, string device = "scanner-17", Guid? id = null) => new()
+    {
+        ["schema"] = ScannerCount.SchemaId,
+        ["eventId"] = (id ?? EventIds.NewId()).ToString(),
+        ["occurredAt"] = "2025-06-12T09:41:07.25Z",
+        ["storeId"] = "s042",
+        ["deviceId"] = device,
+        ["modelVersion"] = null,
+        ["locationId"] = location,
+        ["sku"] = sku,
+        ["quantity"] = quantity,
+        ["countedAt"] = DateTimeOffset.UtcNow.UtcDateTime.ToString("O"),
+    };
+
+    private async Task<(HttpStatusCode Status, JsonObject Body)> Post(string body, string? key = AgentRun.ScannerKey, bool bearer = true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/scanner-counts") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (key is not null)
+        {
+            if (bearer)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            }
+            else
+            {
+                request.Headers.Add("X-Api-Key", key);
+            }
+        }
+
+        using HttpResponseMessage response = await agent.Http.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, JsonNode.Parse(text)!.AsObject());
+    }
+
+    private long StoredCounts()
+    {
+        using var db = new SqliteConnection($"Data Source={Path.Combine(agent.Run.StateDirectory, "agent.db")};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using SqliteCommand cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM scanner_count";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task A_valid_count_is_accepted_once_and_a_redelivery_is_a_duplicate()
+    {
+        Guid id = EventIds.NewId();
+        long before = StoredCounts();
+        (HttpStatusCode status, JsonObject body) = await Post(Count(id: id).ToJsonString());
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal("accepted", body["status"]!.GetValue<string>());
+        Assert.Equal(before + 1, StoredCounts());
+
+        (status, body) = await Post(Count(id: id).ToJsonString(), bearer: false);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("duplicate", body["status"]!.GetValue<string>());
+        Assert.Equal(before + 1, StoredCounts());
+    }
+
+    [Fact]
+    public async Task Requests_without_a_valid_key_or_for_another_device_are_refused()
+    {
+        long before = StoredCounts();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post(Count().ToJsonString(), key: null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post(Count().ToJsonString(), key: "guessed")).Status);
+        (HttpStatusCode status, JsonObject body) = await Post(Count(device: "scanner-99").ToJsonString());
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("scanner-17", body["detail"]!.GetValue<string>());
+        Assert.Equal(before, StoredCounts());
+    }
+
+    [Theory]
+    [InlineData("{\"schema\": ", "notJson", "")]
+    [InlineData("NEGATIVE", "invalidValue", "quantity is negative (-3)")]
+    [InlineData("UNKNOWN", "rejected", "unknown location 's042/Z9/B9/S9'")]
+    [InlineData("OTHERSTORE", "invalidValue", "store id 'cmd' is reserved")]
+    [InlineData("EXTRA", "invalidShape", "colour")]
+    public async Task Bad_posts_get_a_400_with_the_reason_and_change_nothing(string body, string error, string detail)
+    {
+        JsonObject count = Count();
+        string payload = body switch
+        {
+            "NEGATIVE" => Count(quantity: -3).ToJsonString(),
+            "UNKNOWN" => Count(location: "s042/Z9/B9/S9").ToJsonString(),
+            "OTHERSTORE" => Mutate(count, c => c["storeId"] = "cmd"),
+            "EXTRA" => Mutate(count, c => c["colour"] = "red"),
+            _ => body,
+        };
+        long before = StoredCounts();
+        (HttpStatusCode status, JsonObject reply) = await Post(payload);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(error, reply["error"]!.GetValue<string>());
+        Assert.Contains(detail, reply["detail"]!.GetValue<string>());
+        Assert.Equal(before, StoredCounts());
+    }
+
+    [Fact]
+    public async Task An_oversized_post_is_refused_unread()
+    {
+        (HttpStatusCode status, _) = await Post(new string(' ', 10_000) + Count().ToJsonString());
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+    }
+
+    [Fact]
+    public async Task Metrics_are_Prometheus_text_with_prometheus_net_names()
+    {
+        Assert.True(await TestSupport.WaitFor(() => Scrape().Contains("edgeinv_frames_processed_total", StringComparison.Ordinal), TimeSpan.FromSeconds(20)));
+        await Post(Count().ToJsonString());
+        string text = Scrape();
+        Assert.Contains("# TYPE edgeinv_frames_captured_total counter", text);
+        Assert.Matches(@"edgeinv_frames_captured_total\{camera=""cam-shelf""\} [1-9]", text);
+        Assert.Contains("edgeinv_frames_skipped_total{camera=\"cam-shelf\"}", text);
+        Assert.Contains("edgeinv_camera_state{camera=\"cam-shelf\",state=\"up\"} 1", text);
+        Assert.Contains("# TYPE edgeinv_inference_duration_seconds histogram", text);
+        Assert.Contains("edgeinv_inference_duration_seconds_bucket{le=\"+Inf\"}", text);
+        Assert.Contains("edgeinv_inference_duration_seconds_count", text);
+        Assert.Contains("edgeinv_open_discrepancies{kind=\"outOfStock\"}", text);
+        Assert.Contains("edgeinv_scanner_counts_total{result=\"accepted\"}", text);
+    }
+
+    [Fact]
+    public async Task Healthz_reports_the_cameras()
+    {
+        Assert.True(await TestSupport.WaitFor(() => Scrape().Contains("state=\"up\"} 1", StringComparison.Ordinal), TimeSpan.FromSeconds(20)));
+        using HttpResponseMessage response = await agent.Http.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        JsonObject body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("ok", body["status"]!.GetValue<string>());
+        JsonNode camera = Assert.Single(body["cameras"]!.AsArray())!;
+        Assert.Equal("cam-shelf", camera["cameraId"]!.GetValue<string>());
+        Assert.Equal("up", camera["state"]!.GetValue<string>());
+    }
+
+    private string Scrape() => agent.Http.GetStringAsync("/metrics").GetAwaiter().GetResult();
+
+    private static string Mutate(JsonObject o, Action<JsonObject> change)
+    {
+        change(o);
+        return o.ToJsonString();
+    }
+}
+
+public sealed class TlsEndpointTests : IDisposable
+{
+    private readonly TempFolder _dir = RepoPaths.NewTempFolder();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task With_a_certificate_the_endpoint_serves_HTTPS_only()
+    {
+        using RSA key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=edge-test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using X509Certificate2 cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        File.WriteAllBytes(_dir.File("agent.pfx"), cert.Export(X509ContentType.Pfx, "pw"));
+
+        string video = TestSupport.MakeVideo(_dir.Path, "shelf", [SamplePhotos.Load("shelf_val_400")], secondsPerFrame: 2);
+        int port = TestSupport.FreePort();
+        JsonObject config = AgentRun.Config(_dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri, new JsonArray(AgentRun.Zone("z1", 0, 0, 1, 1, 8, 3)), port);
+        config["Agent"]!["Http"]!["CertificatePath"] = "agent.pfx";
+        config["Agent"]!["Http"]!["CertificatePassword"] = "pw";
+        await using AgentRun run = await AgentRun.StartAsync(_dir, config);
+
+        string thumbprint = cert.Thumbprint;
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c?.Thumbprint == thumbprint };
+        using var https = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+        using HttpResponseMessage response = await https.GetAsync($"https://127.0.0.1:{port}/healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        using var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetAsync($"http://127.0.0.1:{port}/healthz"));
+    }
+}

@@ -1,0 +1,87 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using EdgeInventory.Contracts;
+using EdgeInventory.Counting;
+using EdgeInventory.Reconciliation;
+using EdgeInventory.Vision.Yolo;
+
+namespace EdgeInventory.AgentBench;
+
+/// <summary>The per-frame work after detection: zone assignment, coverage, smoothing and reconciliation of 6 zones.</summary>
+[MemoryDiagnoser]
+[Config(typeof(ShortInProcess))]
+public class AgentCountingPathBenchmarks
+{
+    /// <summary>In process: a generated project would rebuild the agent's dependency chain, which a busy 2-core device does not finish in BenchmarkDotNet's build timeout.</summary>
+    private sealed class ShortInProcess : ManualConfig
+    {
+        public ShortInProcess()
+        {
+            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1));
+        }
+    }
+
+    private readonly List<Detection> _boxes = [];
+    private ZoneDefinition[] _zones = [];
+    private ZoneCounter _counter = null!;
+    private ZoneSmoother _smoother = null!;
+    private StockReconciler _reconciler = null!;
+    private ZoneObservation[] _obs = [];
+    private bool[] _changed = [];
+    private readonly List<DiscrepancyEvent> _events = [];
+    private DateTimeOffset _now = new(2025, 6, 12, 9, 0, 0, TimeSpan.Zero);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _zones = [.. Enumerable.Range(0, 6).Select(i => new ZoneDefinition
+        {
+            Id = $"z{i}",
+            LocationId = $"s042/A1/B1/S{i}",
+            Sku = $"sku{i}",
+            Polygon = ZonePolygon.Rectangle(0, i / 6.0, 1, (i + 1) / 6.0),
+            PlannedFacings = 33,
+            MinFacings = 10,
+        })];
+        // 200 boxes: 6 rows of 33 products, 1280x720 frame.
+        for (int r = 0; r < 6; r++)
+        {
+            for (int c = 0; c < 33; c++)
+            {
+                _boxes.Add(new Detection((c * 38) + 2, (r * 120) + 10, (c * 38) + 36, (r * 120) + 110, 0.8f, 0));
+            }
+        }
+
+        _counter = new ZoneCounter(_zones);
+        _smoother = new ZoneSmoother(_zones);
+        _reconciler = new StockReconciler(new ReconcilerSettings(), "s042", "edge-01");
+        _obs = new ZoneObservation[_zones.Length];
+        _changed = new bool[_zones.Length];
+    }
+
+    [Benchmark]
+    public void CountAndSmooth()
+    {
+        _counter.Observe(_boxes, 1280, 720, _obs);
+        _smoother.Update(_obs, _now, _changed);
+        _now += TimeSpan.FromSeconds(5);
+    }
+
+    [Benchmark]
+    public int CountSmoothReconcile()
+    {
+        CountAndSmooth();
+        _events.Clear();
+        for (int z = 0; z < _zones.Length; z++)
+        {
+            if (_smoother.Confirmed(z) is { } state)
+            {
+                _reconciler.ReconcileZone(new ZoneReconcileInput { CameraId = "cam", Zone = _zones[z], State = state, Depth = 1, ModelVersion = "m" }, _now, _events);
+            }
+        }
+
+        return _events.Count;
+    }
+}
