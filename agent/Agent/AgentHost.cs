@@ -7,6 +7,7 @@ using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
 using EdgeInventory.Capture;
 using EdgeInventory.Messaging;
+using EdgeInventory.Messaging.Hosting;
 using EdgeInventory.Vision.Yolo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -57,7 +58,7 @@ public static class AgentHost
             o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
             o.UseUtcTimestamp = true;
         });
-        builder.Services.AddEdgeAgent(settings, resetCamera);
+        builder.Services.AddEdgeAgent(builder.Configuration, settings, resetCamera);
         ConfigureKestrel(builder.WebHost, settings.Http);
 
         WebApplication app = builder.Build();
@@ -65,15 +66,18 @@ public static class AgentHost
         return app;
     }
 
-    /// <summary>The agent's services: store, detector, captures, core, metrics, the detection loop.</summary>
-    public static IServiceCollection AddEdgeAgent(this IServiceCollection services, AgentSettings settings, string? resetReferenceCamera = null)
+    /// <summary>
+    /// The agent's services: store, detector, captures, core, metrics, the detection loop; with a <c>Messaging</c>
+    /// section, agent/Messaging's delivery (<c>AddEdgeMessaging</c>: outbox in the agent's database, relay, command
+    /// intake, presence, heartbeat) with the agent's health report and the commands from the cloud fed to the core.
+    /// </summary>
+    public static IServiceCollection AddEdgeAgent(this IServiceCollection services, IConfiguration configuration, AgentSettings settings, string? resetReferenceCamera = null)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(settings);
-        string database = Path.Combine(settings.StateDirectory, "agent.db");
-        if (settings.Mqtt is not null)
+        if (settings.MessagingEnabled)
         {
-            // The outbox lives in the agent's own database, so an event is enqueued in the transaction of its state change.
-            services.AddSingleton(sp => new SqliteOutbox(new OutboxOptions { DatabasePath = database, MaxEvents = settings.MaxOutboxEvents }, sp.GetRequiredService<ILogger<SqliteOutbox>>()));
+            // The outbox (registered by AddEdgeMessaging) lives in the agent's own database, so an event is enqueued in the transaction of its state change.
             services.AddSingleton<IEventSink>(sp => new OutboxEventSink(sp.GetRequiredService<SqliteOutbox>(), sp.GetRequiredService<ILogger<OutboxEventSink>>()));
         }
         else
@@ -84,7 +88,7 @@ public static class AgentHost
         services.AddSingleton(sp =>
         {
             Directory.CreateDirectory(settings.StateDirectory);
-            var store = new AgentStore(database, sp.GetRequiredService<IEventSink>());
+            var store = new AgentStore(settings.DatabasePath, sp.GetRequiredService<IEventSink>());
             if (resetReferenceCamera is not null)
             {
                 store.ResetReference(resetReferenceCamera);
@@ -104,10 +108,11 @@ public static class AgentHost
         });
         services.AddHostedService<CaptureService>();
         services.AddHostedService<DetectionWorker>();
-        if (settings.Mqtt is not null)
+        if (settings.MessagingEnabled)
         {
-            services.AddSingleton<MessagingService>();
-            services.AddHostedService(sp => sp.GetRequiredService<MessagingService>());
+            services.AddSingleton<IDeviceHealthSource, AgentDeviceHealth>();
+            services.AddEdgeMessaging(configuration, settings.ConfigureMessaging);
+            services.AddHostedService<CloudCommandService>();
         }
 
         return services;

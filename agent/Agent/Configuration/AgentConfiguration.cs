@@ -3,7 +3,11 @@ using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Onnx;
 using EdgeInventory.Reconciliation;
+using System.Reflection;
+using EdgeInventory.Messaging.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace EdgeInventory.Agent.Configuration;
 
@@ -64,17 +68,49 @@ public sealed record AgentSettings
 
     public required IReadOnlyList<CameraSettings> Cameras { get; init; }
 
-    /// <summary>Null when no <c>Agent:Mqtt</c> section is configured (events stay in the local event log).</summary>
-    public EdgeInventory.Mqtt.MosquittoClientOptions? Mqtt { get; init; }
+    /// <summary>The configuration file's folder: relative paths, the <c>Messaging</c> section's included, are taken from it.</summary>
+    public required string ConfigurationDirectory { get; init; }
 
-    public int MaxOutboxEvents { get; init; } = 200_000;
+    /// <summary>True when the configuration has a <c>Messaging</c> section: events go out over MQTT through agent/Messaging's outbox.</summary>
+    public bool MessagingEnabled { get; init; }
 
-    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>The agent's own database; the MQTT outbox lives in it so that events share their state change's transaction.</summary>
+    public string DatabasePath => Path.Combine(StateDirectory, "agent.db");
+
+    /// <summary>
+    /// Fills agent/Messaging's options from what the agent already knows, so each value has one source: the store
+    /// and device ids, the database, the agent's version; the broker user defaults to the store id (the deployment
+    /// ACL's user name); relative file paths are taken from the configuration file's folder. Runs after the
+    /// <c>Messaging</c> section is bound (the <c>configure</c> of <c>AddEdgeMessaging</c>).
+    /// </summary>
+    public void ConfigureMessaging(EdgeMessagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.StoreId = StoreId;
+        options.DeviceId = DeviceId;
+        options.Outbox.DatabasePath = DatabasePath;
+        options.AgentVersion = AgentVersion;
+        BrokerOptions broker = options.Broker;
+        broker.Username ??= StoreId;
+        broker.PasswordFile = Resolve(broker.PasswordFile);
+        if (broker.Tls is { } tls)
+        {
+            tls.CaFile = Resolve(tls.CaFile);
+            tls.CaPath = Resolve(tls.CaPath);
+            tls.CertFile = Resolve(tls.CertFile);
+            tls.KeyFile = Resolve(tls.KeyFile);
+        }
+    }
+
+    private static string AgentVersion =>
+        typeof(AgentSettings).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private string? Resolve(string? path) => path is null ? null : Path.GetFullPath(path, ConfigurationDirectory);
 }
 
 /// <summary>
-/// Reads the agent's configuration: a JSON file in the appsettings style (sections <c>Agent</c> and
-/// <c>Logging</c>), overridden by environment variables with the <c>EDGEINV_</c> prefix and <c>__</c>
+/// Reads the agent's configuration: a JSON file in the appsettings style (sections <c>Agent</c>,
+/// <c>Messaging</c> (optional: MQTT delivery, agent/Messaging's own keys) and <c>Logging</c>), overridden by environment variables with the <c>EDGEINV_</c> prefix and <c>__</c>
 /// between levels (<c>EDGEINV_Agent__Cameras__0__Url</c>). Binding is strict and every value is checked,
 /// so a mistake stops start-up with a message that names the key.
 /// </summary>
@@ -82,7 +118,7 @@ public static class AgentConfiguration
 {
     public const string EnvironmentPrefix = "EDGEINV_";
 
-    private static readonly string[] RootSections = [AgentOptions.Section, "Logging"];
+    private static readonly string[] RootSections = [AgentOptions.Section, EdgeMessagingOptions.Section, "Logging"];
 
     /// <summary>The configuration sources: the JSON file, then the environment.</summary>
     public static IConfigurationBuilder AddAgentSources(this IConfigurationBuilder builder, string configFile)
@@ -104,7 +140,7 @@ public static class AgentConfiguration
         }
     }
 
-    /// <summary>Binds and checks the <c>Agent</c> section; relative paths are taken from <paramref name="baseDirectory"/> (the config file's folder).</summary>
+    /// <summary>Binds and checks the <c>Agent</c> section (and <c>Messaging</c> when present); relative paths are taken from <paramref name="baseDirectory"/> (the config file's folder).</summary>
     public static AgentSettings Load(IConfiguration configuration, string baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -120,7 +156,12 @@ public static class AgentConfiguration
             throw new AgentConfigurationException("configuration: " + DescribeBindingError(configuration, e));
         }
 
-        AgentSettings? settings = Validate(options, baseDirectory, problems);
+        AgentSettings? settings = Validate(options, baseDirectory, configuration.GetSection(EdgeMessagingOptions.Section).Exists(), problems);
+        if (settings is not null && settings.MessagingEnabled)
+        {
+            CheckMessaging(configuration, settings, problems);
+        }
+
         if (problems.Count > 0 || settings is null)
         {
             throw new AgentConfigurationException("invalid configuration:\n  " + string.Join("\n  ", problems));
@@ -156,6 +197,52 @@ public static class AgentConfiguration
         if (!configuration.GetSection(AgentOptions.Section).Exists())
         {
             problems.Add($"{AgentOptions.Section}: the section is missing");
+        }
+    }
+
+    /// <summary>Keys of the <c>Messaging</c> section that the agent fills itself (<see cref="AgentSettings.ConfigureMessaging"/>).</summary>
+    private static readonly (string Key, string Source)[] AgentOwnedMessagingKeys =
+    [
+        ("StoreId", "Agent:StoreId"),
+        ("DeviceId", "Agent:DeviceId"),
+        ("AgentVersion", "the agent's build"),
+        ("ModelVersion", "the model the agent loaded"),
+        ("Outbox:DatabasePath", "Agent:StateDirectory (agent.db)"),
+    ];
+
+    /// <summary>
+    /// Checks the <c>Messaging</c> section exactly as agent/Messaging will at start (its strict binding and its
+    /// validator, after the agent's settings are applied), so every problem is reported here with the agent's.
+    /// </summary>
+    private static void CheckMessaging(IConfiguration configuration, AgentSettings settings, List<string> problems)
+    {
+        IConfigurationSection section = configuration.GetSection(EdgeMessagingOptions.Section);
+        foreach ((string key, string source) in AgentOwnedMessagingKeys)
+        {
+            if (section.GetSection(key).Exists())
+            {
+                problems.Add($"{EdgeMessagingOptions.Section}:{key}: set by the agent from {source}; remove it from the Messaging section");
+            }
+        }
+
+        // The library's binder names only the section and the type; name the unknown key's full path as for Agent.
+        if (FindUnknownKey(section, typeof(EdgeMessagingOptions)) is { } unknown)
+        {
+            problems.Add($"{unknown}: unknown key (see agent/Agent/README.md for the keys)");
+            return;
+        }
+
+        // The library's own registration, in a throwaway container: binding, the agent's values, then its validator.
+        var services = new ServiceCollection();
+        services.AddEdgeMessaging(configuration, settings.ConfigureMessaging);
+        using ServiceProvider provider = services.BuildServiceProvider();
+        try
+        {
+            _ = provider.GetRequiredService<IOptions<EdgeMessagingOptions>>().Value;
+        }
+        catch (OptionsValidationException e)
+        {
+            problems.AddRange(e.Failures);
         }
     }
 
@@ -209,7 +296,7 @@ public static class AgentConfiguration
         return null;
     }
 
-    private static AgentSettings? Validate(AgentOptions o, string baseDirectory, List<string> problems)
+    private static AgentSettings? Validate(AgentOptions o, string baseDirectory, bool messagingEnabled, List<string> problems)
     {
         const string A = "Agent:";
         Add(problems, A + "StoreId", Identifiers.CheckStoreId(o.StoreId));
@@ -222,6 +309,15 @@ public static class AgentConfiguration
         else
         {
             stateDirectory = Path.GetFullPath(o.StateDirectory, baseDirectory);
+            try
+            {
+                // Made here, not at first write: a folder the agent cannot create is a configuration error to name now.
+                Directory.CreateDirectory(stateDirectory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"{A}StateDirectory: {stateDirectory} cannot be created: {e.Message}");
+            }
         }
 
         string modelPath = "";
@@ -328,7 +424,6 @@ public static class AgentConfiguration
         }
 
         Dictionary<string, string> apiKeys = CheckHttp(o.Http, baseDirectory, problems);
-        EdgeInventory.Mqtt.MosquittoClientOptions? mqtt = CheckMqtt(o, baseDirectory, problems);
         List<CameraSettings> cameras = CheckCameras(o, problems);
         if (problems.Count > 0)
         {
@@ -353,57 +448,9 @@ public static class AgentConfiguration
             Http = o.Http,
             ApiKeys = apiKeys,
             Cameras = cameras,
-            Mqtt = mqtt,
-            MaxOutboxEvents = o.Mqtt?.MaxOutboxEvents ?? 200_000,
-            Heartbeat = Seconds(o.Mqtt?.HeartbeatSeconds ?? 60),
+            ConfigurationDirectory = baseDirectory,
+            MessagingEnabled = messagingEnabled,
         };
-    }
-
-    private static EdgeInventory.Mqtt.MosquittoClientOptions? CheckMqtt(AgentOptions o, string baseDirectory, List<string> problems)
-    {
-        if (o.Mqtt is not { } m)
-        {
-            return null;
-        }
-
-        if (m.Tls is { } tls)
-        {
-            tls.CaFile = tls.CaFile is null ? null : Path.GetFullPath(tls.CaFile, baseDirectory);
-            tls.CaPath = tls.CaPath is null ? null : Path.GetFullPath(tls.CaPath, baseDirectory);
-            tls.CertFile = tls.CertFile is null ? null : Path.GetFullPath(tls.CertFile, baseDirectory);
-            tls.KeyFile = tls.KeyFile is null ? null : Path.GetFullPath(tls.KeyFile, baseDirectory);
-        }
-
-        var options = new EdgeInventory.Mqtt.MosquittoClientOptions
-        {
-            Host = m.Host,
-            Port = m.Port,
-            ClientId = m.ClientId ?? $"{o.StoreId}-{o.DeviceId}",
-            Username = m.Username ?? o.StoreId,
-            Password = m.Password,
-            Tls = m.Tls,
-        };
-        try
-        {
-            options.Validate("Agent:Mqtt");
-        }
-        catch (ArgumentException e)
-        {
-            // The client's own check names the key (Agent:Mqtt:Port ...).
-            problems.Add(e.Message);
-        }
-
-        if (m.MaxOutboxEvents < 1000)
-        {
-            problems.Add($"Agent:Mqtt:MaxOutboxEvents: {m.MaxOutboxEvents} is below 1000");
-        }
-
-        if (m.HeartbeatSeconds is < 5 or > 3600)
-        {
-            problems.Add($"Agent:Mqtt:HeartbeatSeconds: {m.HeartbeatSeconds} is outside 5..3600");
-        }
-
-        return options;
     }
 
     private static Dictionary<string, string> CheckHttp(HttpOptions http, string baseDirectory, List<string> problems)

@@ -1,7 +1,8 @@
 namespace EdgeInventory.Agent.Configuration;
 
 // The "Agent" section of the configuration file, bound strictly (an unknown key stops start-up).
-// Every key is documented in agent/Agent/README.md; defaults are the values below.
+// Every key is documented in agent/Agent/README.md; defaults are the values below. MQTT delivery is
+// configured in the library's own "Messaging" section (agent/Messaging), filled from these settings.
 
 public sealed class AgentOptions
 {
@@ -30,34 +31,7 @@ public sealed class AgentOptions
 
     public HttpOptions Http { get; set; } = new();
 
-    /// <summary>MQTT delivery; without it events stay in the local event log.</summary>
-    public MqttOptions? Mqtt { get; set; }
-
     public List<CameraOptions> Cameras { get; set; } = [];
-}
-
-public sealed class MqttOptions
-{
-    public string Host { get; set; } = "localhost";
-
-    public int Port { get; set; } = 1883;
-
-    /// <summary>Default: <c>StoreId-DeviceId</c>.</summary>
-    public string? ClientId { get; set; }
-
-    /// <summary>Default: the store id (the broker ACL confines a store's user to its own topics).</summary>
-    public string? Username { get; set; }
-
-    public string? Password { get; set; }
-
-    /// <summary>TLS to the broker: CaFile, CaPath, UseOsTrustStore, CertFile, KeyFile, AllowHostnameMismatch.</summary>
-    public EdgeInventory.Mqtt.MosquittoTlsOptions? Tls { get; set; }
-
-    /// <summary>Events the outbox keeps while the broker is away (zone count snapshots are dropped first, discrepancies never).</summary>
-    public int MaxOutboxEvents { get; set; } = 200_000;
-
-    /// <summary>How often a heartbeat (camera states, outbox size) is published (QoS 0).</summary>
-    public double HeartbeatSeconds { get; set; } = 60;
 }
 
 public sealed class ModelOptions

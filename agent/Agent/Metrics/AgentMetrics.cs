@@ -13,6 +13,9 @@ public sealed class AgentMetrics : IDisposable
 {
     public const string MeterName = "EdgeInventory.Agent";
 
+    /// <summary>agent/Messaging's meters (<c>EdgeInventory.Messaging</c> and its <c>.Relay</c>, <c>.Intake</c>, <c>.Heartbeat</c>).</summary>
+    public const string MessagingMeterName = "EdgeInventory.Messaging";
+
     /// <summary>Buckets for the inference duration: CPU YOLO runs take tens of milliseconds to seconds.</summary>
     public static readonly double[] InferenceBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -35,7 +38,8 @@ public sealed class AgentMetrics : IDisposable
         _meter.CreateObservableGauge("edgeinv_zone_empty_fraction", () => core.ZoneGauges(static z => z.EmptyFraction), null, "Confirmed share of empty shelf width per zone");
         _meter.CreateObservableGauge("edgeinv_open_discrepancies", () => core.OpenDiscrepancyCounts().Select(kv =>
             new Measurement<int>(kv.Value, new KeyValuePair<string, object?>("kind", kv.Key))), null, "Open discrepancies, by kind");
-        Exporter = new PrometheusExporter(MeterName, new Dictionary<string, double[]> { ["edgeinv_inference_duration_seconds"] = InferenceBuckets });
+        // agent/Messaging's meters too (outbox drops and deliveries, refused commands, heartbeats): idle without MQTT.
+        Exporter = new PrometheusExporter([MeterName, MessagingMeterName], new Dictionary<string, double[]> { ["edgeinv_inference_duration_seconds"] = InferenceBuckets });
     }
 
     public Histogram<double> InferenceDuration { get; }

@@ -6,7 +6,7 @@ using System.Text;
 namespace EdgeInventory.Agent.Metrics;
 
 /// <summary>
-/// Collects the instruments of one <see cref="Meter"/> through a <see cref="MeterListener"/> and writes them
+/// Collects the instruments of the named <see cref="Meter"/>s (and their sub-meters, <c>Name.*</c>) through a <see cref="MeterListener"/> and writes them
 /// in the Prometheus text exposition format (0.0.4), named as prometheus-net names them: the instrument
 /// name is the metric name (<c>edgeinv_…</c>, counters ending in <c>_total</c>, durations in
 /// <c>_seconds</c>), tags become labels, histograms get cumulative <c>_bucket{le=…}</c>, <c>_sum</c> and
@@ -19,12 +19,13 @@ public sealed class PrometheusExporter : IDisposable
     private readonly IReadOnlyDictionary<string, double[]> _buckets;
     private readonly Lock _scrape = new();
 
-    public PrometheusExporter(string meterName, IReadOnlyDictionary<string, double[]> histogramBuckets)
+    public PrometheusExporter(IReadOnlyCollection<string> meterNames, IReadOnlyDictionary<string, double[]> histogramBuckets)
     {
         _buckets = histogramBuckets;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == meterName)
+            string meter = instrument.Meter.Name;
+            if (meterNames.Any(n => meter == n || meter.StartsWith(n + ".", StringComparison.Ordinal)))
             {
                 _series.TryAdd(instrument, new Series(instrument, _buckets.GetValueOrDefault(instrument.Name, DefaultBuckets)));
                 listener.EnableMeasurementEvents(instrument);

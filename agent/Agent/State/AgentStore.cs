@@ -209,6 +209,7 @@ public sealed class AgentStore : IDisposable
         }
 
         tx.Commit();
+        _sink.Committed();
     }
 
     /// <summary>Rows of the local event log, oldest first (for tests and diagnostics).</summary>

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace EdgeInventory.Agent.State;
 
 /// <summary>
-/// The event sink until MQTT delivery exists: every message is kept in the <c>event_log</c> table (with the
-/// topic it will be published on) and written to the log. Idempotent by event id.
+/// The event sink when no <c>Messaging</c> section is configured: every message is kept in the <c>event_log</c>
+/// table (with the topic it would be published on) and written to the log. Idempotent by event id.
 /// </summary>
 public sealed partial class LocalEventLog(ILogger<LocalEventLog> logger, string storeId, string deviceId) : IEventSink
 {
@@ -48,6 +48,11 @@ public sealed partial class LocalEventLog(ILogger<LocalEventLog> logger, string 
         {
             LogDiscrepancy(logger, d.Phase, d.Kind, d.Severity, d.CameraId, d.ZoneId ?? "-", d.LocationId ?? "-", d.Detail ?? "", d.EventId);
         }
+    }
+
+    /// <summary>Nothing waits for the log's rows.</summary>
+    public void Committed()
+    {
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "discrepancy {Phase} {Kind} ({Severity}) camera {CameraId} zone {ZoneId} location {LocationId}: {Detail} [event {EventId}]")]

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EdgeInventory.Agent.Configuration;
+using EdgeInventory.Messaging.Hosting;
 using EdgeInventory.Tests.Shared;
 using Microsoft.Extensions.Configuration;
 
@@ -130,15 +131,60 @@ public sealed class AgentConfigurationTests : IDisposable
     }
 
     [Fact]
-    public void MQTT_settings_are_checked_and_default_to_the_store_s_credentials()
+    public void Without_a_Messaging_section_events_stay_local()
+    {
+        Assert.False(Load(Valid()).MessagingEnabled);
+    }
+
+    [Fact]
+    public void The_Messaging_section_is_filled_from_the_agent_s_settings()
     {
         JsonObject config = Valid();
-        Agent(config)["Mqtt"] = new JsonObject { ["Host"] = "broker.local", ["Password"] = "pw" };
+        config["Messaging"] = new JsonObject
+        {
+            ["Broker"] = new JsonObject { ["Host"] = "broker.local", ["PasswordFile"] = "mqtt-password" },
+        };
+        File.WriteAllText(_dir.File("mqtt-password"), "pw\n");
         AgentSettings s = Load(config);
-        Assert.Equal(("s042", "s042-edge-test"), (s.Mqtt!.Username, s.Mqtt.ClientId));
-        Assert.Contains("Agent:Mqtt:Port 70000 is outside 1..65535", Problem(c => Agent(c)["Mqtt"] = new JsonObject { ["Port"] = 70000 }));
-        Assert.Contains("Agent:Mqtt:Tls:CaFile", Problem(c => Agent(c)["Mqtt"] = new JsonObject { ["Tls"] = new JsonObject { ["CaFile"] = "missing-ca.pem" } }));
-        Assert.Contains("Agent:Mqtt:Hots: unknown key", Problem(c => Agent(c)["Mqtt"] = new JsonObject { ["Hots"] = "x" }));
+        Assert.True(s.MessagingEnabled);
+
+        var o = new EdgeMessagingOptions();
+        s.ConfigureMessaging(o);
+        Assert.Equal(("s042", "edge-test", Path.Combine(_dir.File("state"), "agent.db")), (o.StoreId, o.DeviceId, o.Outbox.DatabasePath));
+        Assert.Equal("s042", o.Broker.Username); // the deployment ACL's user is the store id
+        Assert.True(Directory.Exists(_dir.File("state")), "the state folder (the outbox's database folder) is made at start");
+    }
+
+    [Fact]
+    public void Messaging_problems_are_named_with_their_keys()
+    {
+        Assert.Contains("Messaging:Broker:Port 70000 is outside 1..65535", Problem(c => c["Messaging"] = new JsonObject { ["Broker"] = new JsonObject { ["Port"] = 70000 } }));
+        Assert.Contains("Messaging:Broker:Tls:CaFile", Problem(c => c["Messaging"] = new JsonObject { ["Broker"] = new JsonObject { ["Tls"] = new JsonObject { ["CaFile"] = "missing-ca.pem" } } }));
+        Assert.Contains("Messaging:Broker:Hots: unknown key", Problem(c => c["Messaging"] = new JsonObject { ["Broker"] = new JsonObject { ["Hots"] = "x" } }));
+        Assert.Contains("Messaging:Broker:Tls:CaFle: unknown key", Problem(c => c["Messaging"] = new JsonObject { ["Broker"] = new JsonObject { ["Tls"] = new JsonObject { ["CaFle"] = "ca.pem" } } }));
+        Assert.Contains("Messaging:Relay:PollInterval", Problem(c => c["Messaging"] = new JsonObject { ["Relay"] = new JsonObject { ["PollInterval"] = "soon" } }));
+        Assert.Contains("Messaging:Heartbeat:Interval", Problem(c => c["Messaging"] = new JsonObject { ["Heartbeat"] = new JsonObject { ["Interval"] = "02:00:00" } }));
+        Assert.Contains("Messaging:Broker:PasswordFile", Problem(c => c["Messaging"] = new JsonObject { ["Broker"] = new JsonObject { ["PasswordFile"] = "no-such-password" } }));
+    }
+
+    [Fact]
+    public void Ids_and_the_database_have_one_source_the_Agent_section()
+    {
+        string message = Problem(c => c["Messaging"] = new JsonObject
+        {
+            ["StoreId"] = "s043",
+            ["DeviceId"] = "edge-02",
+            ["Outbox"] = new JsonObject { ["DatabasePath"] = "elsewhere.db" },
+        });
+        Assert.Contains("Messaging:StoreId: set by the agent from Agent:StoreId", message);
+        Assert.Contains("Messaging:DeviceId: set by the agent from Agent:DeviceId", message);
+        Assert.Contains("Messaging:Outbox:DatabasePath: set by the agent", message);
+    }
+
+    [Fact]
+    public void Unknown_top_level_sections_are_refused()
+    {
+        Assert.Contains("Mqtt: unknown top-level section", Problem(c => c["Mqtt"] = new JsonObject { ["Host"] = "x" }));
     }
 
     [Fact]
@@ -160,6 +206,10 @@ public sealed class AgentConfigurationTests : IDisposable
         Agent(config)["Model"]!["Path"] = AgentRun.FixtureModel;
         Agent(config)["StateDirectory"] = _dir.File("state");
         Agent(config)["ExpectedStockFile"] = Path.Combine(RepoPaths.Root, "agent", "Agent", "expected-stock.example.csv");
+        File.WriteAllText(_dir.File("mqtt-password"), "pw\n");
+        File.WriteAllText(_dir.File("broker-ca.crt"), "");
+        config["Messaging"]!["Broker"]!["PasswordFile"] = _dir.File("mqtt-password");
+        config["Messaging"]!["Broker"]!["Tls"]!["CaFile"] = _dir.File("broker-ca.crt");
         foreach (JsonNode? cam in Agent(config)["Cameras"]!.AsArray())
         {
             cam!["Url"] = new Uri(video).AbsoluteUri;
@@ -169,5 +219,6 @@ public sealed class AgentConfigurationTests : IDisposable
         AgentSettings s = Load(config);
         Assert.Equal(2, s.Cameras.Count);
         Assert.NotEmpty(s.ExpectedStock);
+        Assert.True(s.MessagingEnabled);
     }
 }

@@ -8,9 +8,10 @@ using Microsoft.Data.Sqlite;
 namespace EdgeInventory.Agent.Tests.Agent;
 
 /// <summary>
-/// The agent with MQTT delivery against a real mosquitto using the deployment ACL: discrepancies reach
-/// the cloud's subscription through the outbox, the device's status is retained online, a heartbeat is
-/// published, and a scanner count the cloud publishes is applied by the agent.
+/// The agent with MQTT delivery (its <c>Messaging</c> section, agent/Messaging's hosting) against a real
+/// mosquitto using the deployment ACL: discrepancies reach the cloud's subscription through the outbox, woken
+/// by the agent's commits; the device's status is retained online; a heartbeat reports the agent's cameras;
+/// and a scanner count the cloud publishes is applied by the agent.
 /// </summary>
 public sealed class MqttDeliveryTests : IDisposable
 {
@@ -51,7 +52,14 @@ public sealed class MqttDeliveryTests : IDisposable
         // The tiny fixture model finds no product in the zone: an out-of-stock discrepancy follows within seconds.
         string video = TestSupport.MakeVideo(_dir.Path, "shelf", [SamplePhotos.Load("shelf_val_400")], secondsPerFrame: 2);
         JsonObject config = AgentRun.Config(_dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri, new JsonArray(AgentRun.Zone("z1", 0, 0, 1, 0.5, 8, 3)), TestSupport.FreePort());
-        config["Agent"]!["Mqtt"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = broker.Port, ["Password"] = "store-pw", ["HeartbeatSeconds"] = 5 };
+        config["Messaging"] = new JsonObject
+        {
+            // The user defaults to the store id; ids, database and versions come from the Agent section.
+            ["Broker"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = broker.Port, ["Password"] = "store-pw", ["ReconnectDelayMin"] = "00:00:00.1" },
+            // A poll far longer than the test: events arrive only because the agent's commits wake the relay.
+            ["Relay"] = new JsonObject { ["PollInterval"] = "01:00:00" },
+            ["Heartbeat"] = new JsonObject { ["Interval"] = "00:00:05" },
+        };
         await using (AgentRun run = await AgentRun.StartAsync(_dir, config))
         {
             bool Has(string leaf, Func<MqttMessage, bool>? also = null)
@@ -66,6 +74,21 @@ public sealed class MqttDeliveryTests : IDisposable
             Assert.True(await TestSupport.WaitFor(() => Has("status", m => ContractParser.Parse<DeviceStatus>(m.Payload).Message?.State == DeviceState.Online), TimeSpan.FromSeconds(10)));
             Assert.True(await TestSupport.WaitFor(() => Has("counts"), TimeSpan.FromSeconds(10)));
             Assert.True(await TestSupport.WaitFor(() => Has("heartbeat"), TimeSpan.FromSeconds(15)));
+            Heartbeat heartbeat;
+            lock (received)
+            {
+                heartbeat = ContractParser.Parse<Heartbeat>(received.First(m => m.Topic.EndsWith("/heartbeat", StringComparison.Ordinal)).Payload).Message!;
+            }
+
+            // The agent's health source, not the library's configured fallback: its model and its camera.
+            Assert.Equal("cam-shelf", Assert.Single(heartbeat.Cameras).CameraId);
+            Assert.False(string.IsNullOrEmpty(heartbeat.ModelVersion));
+
+            // agent/Messaging's counters are on the agent's /metrics beside its own.
+            using var http = new HttpClient { BaseAddress = run.BaseUri };
+            string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Contains("edgeinv_heartbeats_sent_total", metrics, StringComparison.Ordinal);
+            Assert.Contains("edgeinv_outbox_delivered_total", metrics, StringComparison.Ordinal);
             MqttMessage discrepancy;
             lock (received)
             {

@@ -1,0 +1,42 @@
+using EdgeInventory.Contracts;
+using EdgeInventory.Messaging;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeInventory.Agent.Pipeline;
+
+/// <summary>
+/// Feeds what agent/Messaging's <see cref="CommandIntake"/> accepted from the cloud into <see cref="AgentCore"/>:
+/// expected-stock updates (applied to the book) and scanner counts (stored and reconciled exactly like a count
+/// posted to the local endpoint; a redelivered event id is a duplicate and changes nothing).
+/// </summary>
+public sealed partial class CloudCommandService(AgentCore core, CommandIntake intake, ILogger<CloudCommandService> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(ApplyExpectedStockAsync(stoppingToken), ApplyScannerCountsAsync(stoppingToken));
+
+    private async Task ApplyExpectedStockAsync(CancellationToken cancellation)
+    {
+        await foreach (ExpectedStockUpdate update in intake.ExpectedStock.ReadAllAsync(cancellation).ConfigureAwait(false))
+        {
+            core.ApplyExpectedStock(update);
+            LogExpectedStock(logger, update.Mode, update.Items.Count, update.EventId);
+        }
+    }
+
+    private async Task ApplyScannerCountsAsync(CancellationToken cancellation)
+    {
+        await foreach (ScannerCount count in intake.ScannerCounts.ReadAllAsync(cancellation).ConfigureAwait(false))
+        {
+            (ScannerCountOutcome outcome, string detail) = core.AcceptScannerCount(count);
+            core.Metrics?.ScannerCounts.Add(1, new KeyValuePair<string, object?>("result", outcome.ToString().ToLowerInvariant()));
+            LogScannerCount(logger, count.EventId, count.LocationId, outcome, detail);
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "expected stock from the cloud: {Mode} of {Items} items [event {EventId}]")]
+    private static partial void LogExpectedStock(ILogger logger, ExpectedStockMode mode, int items, Guid eventId);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "scanner count {EventId} for {LocationId} from the cloud: {Outcome} ({Detail})")]
+    private static partial void LogScannerCount(ILogger logger, Guid eventId, string locationId, ScannerCountOutcome outcome, string detail);
+}
