@@ -37,7 +37,8 @@ cmd_test() {
         counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
         passed=$((passed + $(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")))
         failed=$((failed + $(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")))
-        skipped=$((skipped + $(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")))
+        # Skipped tests are counted in total but not in executed.
+        skipped=$((skipped + $(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters") - $(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")))
     done
     echo "$passed passed, $failed failed, $skipped skipped"
     if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then say "dotnet test exited with $rc"; fi

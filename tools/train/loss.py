@@ -51,38 +51,41 @@ class TaskAlignedAssigner(nn.Module):
         if m == 0:
             return (torch.zeros_like(pd_bboxes), torch.zeros_like(pd_scores),
                     torch.zeros((b, a), dtype=torch.bool, device=device))
-        # Anchor centres strictly inside each object: [B, M, A]
-        lt = anc_points.view(1, 1, a, 2) - gt_bboxes[..., :2].unsqueeze(2)
-        rb = gt_bboxes[..., 2:].unsqueeze(2) - anc_points.view(1, 1, a, 2)
-        in_gts = torch.cat((lt, rb), -1).amin(-1) > self.eps
-        cand = in_gts & mask_gt.bool()
+        # Anchor centres strictly inside each object: [B, M, A] (four comparisons, no [B,M,A,4] tensor)
+        ax = anc_points[:, 0].view(1, 1, a)
+        ay = anc_points[:, 1].view(1, 1, a)
+        x1, y1, x2, y2 = (gt_bboxes[..., i:i + 1] for i in range(4))
+        cand = (ax - x1 > self.eps) & (x2 - ax > self.eps) & (ay - y1 > self.eps) & (y2 - ay > self.eps)
+        cand &= mask_gt.bool()
 
-        overlaps = torch.zeros((b, m, a), dtype=pd_bboxes.dtype, device=device)
-        scores = torch.zeros((b, m, a), dtype=pd_scores.dtype, device=device)
+        # Scores and IoUs only where an anchor is inside an object; the dense maps stay zero elsewhere.
         bi, gi, ai = cand.nonzero(as_tuple=True)
         labels = gt_labels.long().squeeze(-1)  # [B, M]
-        scores[bi, gi, ai] = pd_scores[bi, ai, labels[bi, gi]]
-        overlaps[bi, gi, ai] = box_iou_pairs(gt_bboxes[bi, gi], pd_bboxes[bi, ai], ciou=True).clamp(0).to(overlaps.dtype)
-        align = scores.pow(self.alpha) * overlaps.pow(self.beta)
+        cand_scores = pd_scores[bi, ai, labels[bi, gi]]
+        cand_iou = box_iou_pairs(gt_bboxes[bi, gi], pd_bboxes[bi, ai], ciou=True).clamp(0).to(pd_bboxes.dtype)
+        overlaps = torch.zeros((b, m, a), dtype=pd_bboxes.dtype, device=device)
+        overlaps[bi, gi, ai] = cand_iou
+        align = torch.zeros((b, m, a), dtype=pd_scores.dtype, device=device)
+        align[bi, gi, ai] = cand_scores.pow(self.alpha) * cand_iou.pow(self.beta)
 
         # Top-k anchors per object among its candidates.
         k = min(self.topk, a)
         topk_idx = torch.topk(align, k, dim=-1).indices  # [B, M, k]
-        topk_mask = torch.zeros_like(cand)
-        topk_mask.scatter_(-1, topk_idx, True)
-        mask_pos = topk_mask & cand
+        mask_pos = torch.zeros_like(cand)
+        mask_pos.scatter_(-1, topk_idx, True)
+        mask_pos &= cand
 
         # An anchor claimed by several objects goes to the object it overlaps most.
         fg = mask_pos.sum(1)  # [B, A]
         if (fg > 1).any():
-            multi = (fg > 1).unsqueeze(1).expand(-1, m, -1)
+            multi = (fg > 1).unsqueeze(1)
             best = overlaps.argmax(1)  # [B, A]
             is_best = torch.zeros_like(mask_pos)
             is_best.scatter_(1, best.unsqueeze(1), True)
             mask_pos = torch.where(multi, is_best & cand, mask_pos)
             fg = mask_pos.sum(1)
         fg_mask = fg > 0
-        target_gt = mask_pos.float().argmax(1)  # [B, A]
+        target_gt = mask_pos.to(torch.uint8).argmax(1)  # [B, A]
 
         batch_off = torch.arange(b, device=device).unsqueeze(1) * m
         flat = (target_gt + batch_off).view(-1)
@@ -92,9 +95,10 @@ class TaskAlignedAssigner(nn.Module):
         target_scores = target_scores * fg_mask.unsqueeze(-1)
 
         # Soft targets: each object's best anchor gets its best IoU, the others scale down with it.
-        align = align * mask_pos
+        align *= mask_pos
+        overlaps *= mask_pos
         pos_align = align.amax(-1, keepdim=True)
-        pos_overlap = (overlaps * mask_pos).amax(-1, keepdim=True)
+        pos_overlap = overlaps.amax(-1, keepdim=True)
         norm = (align * pos_overlap / (pos_align + self.eps)).amax(1).unsqueeze(-1)  # [B, A, 1]
         return target_bboxes, target_scores * norm, fg_mask
 

@@ -145,6 +145,8 @@ def parse_args(argv):
                     help="last N epochs without mosaic (default: 10%% of the epochs)")
     ap.add_argument("--mosaic", type=float, default=1.0, help="mosaic probability")
     ap.add_argument("--zoom", type=float, default=0.5, help="random zoom range: 1 +/- this")
+    ap.add_argument("--ema-tau", type=float, default=2000.0,
+                    help="EMA warm-up in optimizer steps (smaller for short runs: about 1/5 of the steps)")
     ap.add_argument("--nms-iou", type=float, default=0.7, help="NMS IoU used in validation")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=None, help="loader processes (default 0 on cpu, 8 on cuda)")
@@ -158,7 +160,7 @@ def parse_args(argv):
 
 
 CONFIG_KEYS = ("data", "epochs", "imgsz", "scale", "batch", "nbs", "lr0", "lrf", "cos", "weight_decay",
-               "warmup_epochs", "close_mosaic", "mosaic", "zoom", "nms_iou", "seed", "limit")
+               "warmup_epochs", "close_mosaic", "mosaic", "zoom", "ema_tau", "nms_iou", "seed", "limit")
 
 
 def main(argv=None):
@@ -226,7 +228,7 @@ def main(argv=None):
         return (1 - x) * (1.0 - cfg["lrf"]) + cfg["lrf"]
 
     start_epoch, best_fitness, best_conf, step = 0, -1.0, None, 0
-    ema = ModelEMA(model)
+    ema = ModelEMA(model, tau=cfg.get("ema_tau", 2000.0))
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
         ema.ema.load_state_dict(ckpt["ema"])

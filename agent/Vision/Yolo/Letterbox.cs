@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using EdgeInventory.Vision.Imaging;
 
 namespace EdgeInventory.Vision.Yolo;
@@ -48,8 +49,7 @@ public sealed class LetterboxResizer
     private float[] _xWeight = []; // weight of the right pixel, per output column
     private int[] _yRow = [];
     private float[] _yWeight = [];
-    private float[] _rowTop = [];
-    private float[] _rowBottom = [];
+    private float[] _blendedRow = []; // one source row blended vertically, plus a pixel of slack for the right tap
     private LetterboxGeometry _tables;
 
     /// <summary>Writes <paramref name="image"/> letterboxed into <paramref name="chw"/> (3 × height × width floats).</summary>
@@ -66,48 +66,30 @@ public sealed class LetterboxResizer
         fixed (float* dst = chw)
         fixed (int* xOff = _xOffset)
         fixed (float* xW = _xWeight)
-        fixed (float* rowA = _rowTop)
-        fixed (float* rowB = _rowBottom)
+        fixed (float* blended = _blendedRow)
         {
             float* r = dst;
             float* gr = dst + plane;
             float* b = dst + (2 * plane);
             FillPadding(r, gr, b, g);
-            int cachedA = -1, cachedB = -1;
             for (int y = 0; y < rh; y++)
             {
+                // Vertical first, over the whole source row (contiguous, so SIMD), already scaled
+                // to 0..1; then the horizontal taps scatter into the three planes. Bilinear is
+                // separable, so the order does not change the result.
                 int sy = _yRow[y];
-                float wy = _yWeight[y];
                 int sy1 = Math.Min(sy + 1, image.Height - 1);
-                // Horizontal pass of the two source rows this output row blends, reusing the rows
-                // the previous output row already interpolated (upscaling revisits them).
-                if (sy == cachedB && sy != cachedA)
-                {
-                    new Span<float>(rowB, rw * 3).CopyTo(new Span<float>(rowA, rw * 3));
-                    cachedA = sy;
-                }
-
-                if (sy != cachedA)
-                {
-                    Horizontal(src + (sy * srcStride), rowA, xOff, xW, rw);
-                    cachedA = sy;
-                }
-
-                if (sy1 != cachedB)
-                {
-                    Horizontal(src + (sy1 * srcStride), rowB, xOff, xW, rw);
-                    cachedB = sy1;
-                }
+                float wy = _yWeight[y];
+                BlendRows(src + (sy * srcStride), src + (sy1 * srcStride), blended, srcStride, (1f - wy) * (1f / 255f), wy * (1f / 255f));
 
                 int o = ((top + y) * inputWidth) + left;
-                float wa = (1f - wy) * (1f / 255f), wb = wy * (1f / 255f);
-                float* pa = rowA;
-                float* pb = rowB;
-                for (int x = 0; x < rw; x++, pa += 3, pb += 3)
+                for (int x = 0; x < rw; x++)
                 {
-                    b[o + x] = (pa[0] * wa) + (pb[0] * wb);
-                    gr[o + x] = (pa[1] * wa) + (pb[1] * wb);
-                    r[o + x] = (pa[2] * wa) + (pb[2] * wb);
+                    float* p = blended + xOff[x];
+                    float w = xW[x];
+                    b[o + x] = p[0] + ((p[3] - p[0]) * w);
+                    gr[o + x] = p[1] + ((p[4] - p[1]) * w);
+                    r[o + x] = p[2] + ((p[5] - p[2]) * w);
                 }
             }
         }
@@ -115,16 +97,33 @@ public sealed class LetterboxResizer
         return g;
     }
 
-    private static unsafe void Horizontal(byte* row, float* output, int* xOff, float* xW, int width)
+    /// <summary>output[k] = a[k] × wa + b[k] × wb for one row of bytes, 16 at a time where the CPU has 128-bit vectors (x64 and Arm64 both do).</summary>
+    private static unsafe void BlendRows(byte* a, byte* b, float* output, int count, float wa, float wb)
     {
-        for (int x = 0; x < width; x++, output += 3)
+        int k = 0;
+        if (Vector128.IsHardwareAccelerated)
         {
-            byte* p = row + xOff[x];
-            float w = xW[x];
-            float b0 = p[0], g0 = p[1], r0 = p[2];
-            output[0] = b0 + ((p[3] - b0) * w);
-            output[1] = g0 + ((p[4] - g0) * w);
-            output[2] = r0 + ((p[5] - r0) * w);
+            Vector128<float> va = Vector128.Create(wa), vb = Vector128.Create(wb);
+            for (; k <= count - 16; k += 16)
+            {
+                (Vector128<ushort> a0, Vector128<ushort> a1) = Vector128.Widen(Vector128.Load(a + k));
+                (Vector128<ushort> b0, Vector128<ushort> b1) = Vector128.Widen(Vector128.Load(b + k));
+                Store(a0, b0, va, vb, output + k);
+                Store(a1, b1, va, vb, output + k + 8);
+            }
+        }
+
+        for (; k < count; k++)
+        {
+            output[k] = (a[k] * wa) + (b[k] * wb);
+        }
+
+        static void Store(Vector128<ushort> a, Vector128<ushort> b, Vector128<float> wa, Vector128<float> wb, float* output)
+        {
+            (Vector128<uint> a0, Vector128<uint> a1) = Vector128.Widen(a);
+            (Vector128<uint> b0, Vector128<uint> b1) = Vector128.Widen(b);
+            ((Vector128.ConvertToSingle(a0.AsInt32()) * wa) + (Vector128.ConvertToSingle(b0.AsInt32()) * wb)).Store(output);
+            ((Vector128.ConvertToSingle(a1.AsInt32()) * wa) + (Vector128.ConvertToSingle(b1.AsInt32()) * wb)).Store(output + 4);
         }
     }
 
@@ -167,8 +166,11 @@ public sealed class LetterboxResizer
         {
             _xOffset = new int[rw];
             _xWeight = new float[rw];
-            _rowTop = new float[rw * 3];
-            _rowBottom = new float[rw * 3];
+        }
+
+        if (_blendedRow.Length < (g.SourceWidth * 3) + 3)
+        {
+            _blendedRow = new float[(g.SourceWidth * 3) + 3];
         }
 
         if (_yRow.Length < rh)
