@@ -18,19 +18,8 @@ public sealed class ThetaMethod : IForecastMethod
         history.CopyTo(x);
         int m = seasonLength;
         Span<double> figure = stackalloc double[Math.Max(m, 1)];
-        bool seasonal = m > 1 && Seasonality.IsSeasonal(history, m)
-            && ClassicalDecomposition.SeasonalFigure(history, m, multiplicative: true, figure);
-        if (seasonal)
-        {
-            for (int i = 0; i < m && seasonal; i++)
-                if (Math.Abs(figure[i]) < 1e-4) seasonal = false;
-            if (seasonal)
-                for (int t = 0; t < n; t++) x[t] /= figure[t % m];
-        }
-
-        var ses = Ets.Fit(x, 1, new EtsModelSpec(EtsError.Additive, EtsTrend.None, EtsSeason.None), workspace, Ets.Criterion.MeanSquaredError)
-            ?? throw new InvalidOperationException("simple exponential smoothing could not be fitted");
-        double alpha = Math.Max(1e-10, ses.Parameters.Alpha);
+        bool seasonal = ThetaMethod.Deseasonalise(history, m, x, figure);
+        (double alpha, double sesLevel) = ThetaMethod.FitSes(x, workspace);
 
         // Least-squares slope of x on 0..n-1; the theta = 2 line carries half of it.
         double sx = 0, sy = 0, sxx = 0, sxy = 0;
@@ -43,10 +32,34 @@ public sealed class ThetaMethod : IForecastMethod
         double start = (1 - Math.Pow(1 - alpha, n)) / alpha;
         for (int h = 0; h < forecast.Length; h++)
         {
-            double f = ses.Level + drift * (h + start);
+            double f = sesLevel + drift * (h + start);
             if (seasonal) f *= figure[(n + h) % m];
             forecast[h] = f;
         }
+    }
+
+    /// <summary>
+    /// Divides <paramref name="x"/> (a copy of the history) by the classical multiplicative seasonal
+    /// figure when the lag-m autocorrelation is significant and no figure is near zero; false (x as it
+    /// was) otherwise. Shared by the standard and the optimised method.
+    /// </summary>
+    internal static bool Deseasonalise(ReadOnlySpan<double> history, int m, Span<double> x, Span<double> figure)
+    {
+        bool seasonal = m > 1 && Seasonality.IsSeasonal(history, m)
+            && ClassicalDecomposition.SeasonalFigure(history, m, multiplicative: true, figure);
+        for (int i = 0; i < m && seasonal; i++)
+            if (Math.Abs(figure[i]) < 1e-4) seasonal = false;
+        if (seasonal)
+            for (int t = 0; t < x.Length; t++) x[t] /= figure[t % m];
+        return seasonal;
+    }
+
+    /// <summary>Simple exponential smoothing fitted by least squares: its α (kept off 0) and final level.</summary>
+    internal static (double Alpha, double Level) FitSes(Span<double> x, ForecastWorkspace workspace)
+    {
+        var ses = Ets.Fit(x, 1, new EtsModelSpec(EtsError.Additive, EtsTrend.None, EtsSeason.None), workspace, Ets.Criterion.MeanSquaredError)
+            ?? throw new InvalidOperationException("simple exponential smoothing could not be fitted");
+        return (Math.Max(1e-10, ses.Parameters.Alpha), ses.Level);
     }
 }
 
@@ -125,16 +138,8 @@ public sealed class OptimisedThetaMethod : IForecastMethod
         history.CopyTo(x);
         int m = seasonLength;
         Span<double> figure = stackalloc double[Math.Max(m, 1)];
-        bool seasonal = m > 1 && Seasonality.IsSeasonal(history, m)
-            && ClassicalDecomposition.SeasonalFigure(history, m, multiplicative: true, figure);
-        for (int i = 0; i < m && seasonal; i++)
-            if (Math.Abs(figure[i]) < 1e-4) seasonal = false;
-        if (seasonal)
-            for (int t = 0; t < n; t++) x[t] /= figure[t % m];
-
-        var ses = Ets.Fit(x, 1, new EtsModelSpec(EtsError.Additive, EtsTrend.None, EtsSeason.None), workspace, Ets.Criterion.MeanSquaredError)
-            ?? throw new InvalidOperationException("simple exponential smoothing could not be fitted");
-        double alpha = Math.Max(1e-10, ses.Parameters.Alpha);
+        bool seasonal = ThetaMethod.Deseasonalise(history, m, x, figure);
+        (double alpha, double sesLevel) = ThetaMethod.FitSes(x, workspace);
 
         double sx = 0, sy = 0, sxx = 0, sxy = 0;
         for (int t = 0; t < n; t++)
@@ -147,7 +152,7 @@ public sealed class OptimisedThetaMethod : IForecastMethod
 
         // For each θ the initial level ℓ₀ enters every prediction linearly (with weight (1 − α)^t), so its
         // least-squares value has a closed form: run with ℓ₀ = 0, then solve.
-        double bestError = double.PositiveInfinity, bestTheta = 2, bestLevel = ses.Level;
+        double bestError = double.PositiveInfinity, bestTheta = 2, bestLevel = sesLevel;
         foreach (double theta in ThetaGrid)
         {
             double weight = 1 - 1 / theta;
