@@ -76,13 +76,29 @@ public sealed class TcpRelay : IDisposable
         {
             foreach ((TcpClient a, TcpClient b) in open)
             {
-                a.Client.LingerState = new LingerOption(true, 0); // RST, not a graceful FIN
-                b.Client.LingerState = new LingerOption(true, 0);
-                a.Dispose();
-                b.Dispose();
+                Abort(a);
+                Abort(b);
             }
             open.Clear();
         }
+    }
+
+    /// <summary>Closes with RST, not a graceful FIN. A pump that ended has disposed the client already (Client is then null).</summary>
+    private static void Abort(TcpClient client)
+    {
+        try
+        {
+            if (client.Client is { } socket)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // closed by its pump between the check and the call
+        }
+
+        client.Dispose();
     }
 
     public void Dispose()
