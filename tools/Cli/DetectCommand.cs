@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
 using EdgeInventory.Vision.Yolo;
@@ -110,10 +109,8 @@ internal static class DetectCommand
     private static void WriteJson(TextWriter stdout, string path, BgrImage image, List<Detection> detections, YoloModelInfo model,
         double decodeMs, StageTimings t, double totalMs)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        JsonLine.Write(stdout, w =>
         {
-            w.WriteStartObject();
             w.WriteString("image", path);
             w.WriteNumber("width", image.Width);
             w.WriteNumber("height", image.Height);
@@ -146,9 +143,6 @@ internal static class DetectCommand
             w.WriteNumber("postprocess", Math.Round(t.PostprocessMs, 3));
             w.WriteNumber("total", Math.Round(totalMs, 3));
             w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        });
     }
 }

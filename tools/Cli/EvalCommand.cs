@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using EdgeInventory.Vision.Evaluation;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
@@ -68,10 +67,8 @@ internal static class EvalCommand
         double msPerImage = totalMs / images.Count;
         if (json)
         {
-            using var buffer = new MemoryStream();
-            using (var w = new Utf8JsonWriter(buffer))
+            JsonLine.Write(stdout, w =>
             {
-                w.WriteStartObject();
                 w.WriteNumber("images", r.Images);
                 w.WriteNumber("instances", r.Instances);
                 w.WriteNumber("ap50", Math.Round(r.AP50, 4));
@@ -83,10 +80,7 @@ internal static class EvalCommand
                 w.WriteNumber("count_mean_error", Math.Round(r.CountMeanError, 3));
                 w.WriteNumber("ms_per_image", Math.Round(msPerImage, 1));
                 w.WriteNumber("conf", Math.Round(r.OperatingConfidence, 4));
-                w.WriteEndObject();
-            }
-
-            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+            });
         }
         else
         {

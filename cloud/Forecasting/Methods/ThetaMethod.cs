@@ -18,8 +18,8 @@ public sealed class ThetaMethod : IForecastMethod
         history.CopyTo(x);
         int m = seasonLength;
         Span<double> figure = stackalloc double[Math.Max(m, 1)];
-        bool seasonal = ThetaMethod.Deseasonalise(history, m, x, figure);
-        (double alpha, double sesLevel) = ThetaMethod.FitSes(x, workspace);
+        bool seasonal = Deseasonalise(history, m, x, figure);
+        (double alpha, double sesLevel) = FitSes(x, workspace);
 
         // Least-squares slope of x on 0..n-1; the theta = 2 line carries half of it.
         double sx = 0, sy = 0, sxx = 0, sxy = 0;
