@@ -166,14 +166,8 @@ public static class Ets
     /// <summary>Fits every candidate model and returns the one with the smallest AICc (null if none could be fitted).</summary>
     public static EtsFit? AutoFit(ReadOnlySpan<double> y, int seasonLength, ForecastWorkspace workspace)
     {
-        int n = y.Length;
-        bool seasonal = CanBeSeasonal(n, seasonLength);
-        int m = seasonal ? seasonLength : 1;
-        bool positive = true;
-        for (int i = 0; i < n; i++)
-            if (y[i] <= 0) { positive = false; break; }
         Span<EtsModelSpec> candidates = stackalloc EtsModelSpec[16];
-        int count = EtsModelSpec.Candidates(seasonal, positive, candidates);
+        int count = CandidateFamily(y, seasonLength, candidates, out int m);
 
         using var scope = workspace.Scope();
         int maxParameters = 4 + 2 + m;
@@ -228,6 +222,61 @@ public static class Ets
         }
         return double.IsFinite(bestAicc) ? BuildFit(y, m, bestSpec, best[..bestLength], workspace) : null;
     }
+
+    /// <summary>
+    /// The candidate family R's ets() searches for this history: seasonal models only when
+    /// <see cref="CanBeSeasonal"/>, multiplicative ones only for positive data. Returns the count and the
+    /// season length the candidates use (1 when none is seasonal).
+    /// </summary>
+    private static int CandidateFamily(ReadOnlySpan<double> y, int seasonLength, Span<EtsModelSpec> candidates, out int m)
+    {
+        bool seasonal = CanBeSeasonal(y.Length, seasonLength);
+        m = seasonal ? seasonLength : 1;
+        bool positive = true;
+        foreach (double v in y)
+            if (v <= 0) { positive = false; break; }
+        return EtsModelSpec.Candidates(seasonal, positive, candidates);
+    }
+
+    /// <summary>
+    /// Kolassa's (2011) combination: every candidate of the family searched in full, their forecasts
+    /// averaged with Akaike weights exp(−ΔAICc/2), so close rivals share the forecast instead of one of
+    /// them taking it all on a small AICc difference. False when no candidate could be fitted.
+    /// </summary>
+    public static bool AkaikeWeightedForecast(ReadOnlySpan<double> y, int seasonLength, Span<double> forecast, ForecastWorkspace workspace)
+    {
+        Span<EtsModelSpec> candidates = stackalloc EtsModelSpec[16];
+        int count = CandidateFamily(y, seasonLength, candidates, out int m);
+        using var scope = workspace.Scope();
+        int maxParameters = 4 + 2 + m;
+        var fitted = workspace.Rent(count * maxParameters);
+        Span<double> aicc = stackalloc double[16];
+        double bestAicc = double.PositiveInfinity;
+        for (int c = 0; c < count; c++)
+        {
+            aicc[c] = FitParameters(y, m, candidates[c], Criterion.Likelihood, fitted.Slice(c * maxParameters, ParameterVectorLength(candidates[c], m)), workspace, out _);
+            bestAicc = Math.Min(bestAicc, aicc[c]);
+        }
+        if (!double.IsFinite(bestAicc))
+            return false;
+        var member = workspace.Rent(forecast.Length);
+        forecast.Clear();
+        double total = 0;
+        for (int c = 0; c < count; c++)
+        {
+            double weight = Math.Exp(-0.5 * (aicc[c] - bestAicc));
+            if (!(weight > MinimumAkaikeWeight))
+                continue; // also skips the candidates that could not be fitted (weight 0 or NaN)
+            BuildFit(y, m, candidates[c], fitted.Slice(c * maxParameters, ParameterVectorLength(candidates[c], m)), workspace).Forecast(member);
+            for (int h = 0; h < forecast.Length; h++) forecast[h] += weight * member[h];
+            total += weight;
+        }
+        for (int h = 0; h < forecast.Length; h++) forecast[h] /= total;
+        return true;
+    }
+
+    /// <summary>Candidates more than about 18 AICc behind the best are left out of the weighted forecast (they would add nothing visible).</summary>
+    private const double MinimumAkaikeWeight = 1e-4;
 
     /// <summary>
     /// Evaluations of the screening search each candidate gets (0: no screening, every model searched in
@@ -703,5 +752,17 @@ public sealed class EtsMethod : IForecastMethod
         var fit = Ets.AutoFit(history, seasonLength, workspace)
             ?? throw new InvalidOperationException("no ETS model could be fitted");
         fit.Forecast(forecast);
+    }
+}
+
+/// <summary>ETS forecasts of the whole family combined with Akaike weights (<see cref="Ets.AkaikeWeightedForecast"/>).</summary>
+public sealed class EtsAkaikeWeightedMethod : IForecastMethod
+{
+    public string Name => "ets-aicw";
+
+    public void Forecast(ReadOnlySpan<double> history, int seasonLength, Span<double> forecast, ForecastWorkspace workspace)
+    {
+        if (!Ets.AkaikeWeightedForecast(history, seasonLength, forecast, workspace))
+            throw new InvalidOperationException("no ETS model could be fitted");
     }
 }
