@@ -38,54 +38,60 @@ public sealed class DynamicOptimisedThetaMethod : IForecastMethod
         var objective = new DynamicThetaObjective { Y = x };
         NelderMead.Minimize(ref objective, parameters, workspace, steps, MaxEvaluations);
 
-        DynamicThetaObjective.Run(x, parameters, out double level, out double intercept, out double slope);
-        double alpha = parameters[1];
-        double weight = 1 - 1 / parameters[2];
-        double decay = Math.Pow(1 - alpha, n);
-        for (int h = 0; h < forecast.Length; h++)
-        {
-            double f = level + weight * (decay * intercept + (h + (1 - decay * (1 - alpha)) / alpha) * slope);
-            if (seasonal) f *= figure[(n + h) % m];
-            forecast[h] = f;
-        }
+        ForecastWith(x, parameters, forecast);
+        if (seasonal)
+            for (int h = 0; h < forecast.Length; h++) forecast[h] *= figure[(n + h) % m];
     }
 
-    /// <summary>Sum of squared one-step errors from t = 2 on, for (ℓ₀, α, θ); +∞ outside the bounds.</summary>
+    /// <summary>The closed-form forecasts of the model with (ℓ₀, α, θ) = <paramref name="parameters"/> after filtering <paramref name="y"/>.</summary>
+    internal static void ForecastWith(ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, Span<double> forecast)
+    {
+        Filter(y, parameters, out double level, out double intercept, out double slope);
+        double alpha = parameters[1];
+        double weight = 1 - 1 / parameters[2];
+        double decay = Math.Pow(1 - alpha, y.Length);
+        for (int h = 0; h < forecast.Length; h++)
+            forecast[h] = level + weight * (decay * intercept + (h + (1 - decay * (1 - alpha)) / alpha) * slope);
+    }
+
+    /// <summary>
+    /// Runs the model over <paramref name="y"/>: returns the sum of squared one-step errors from t = 2 on,
+    /// and the final level and least-squares intercept and slope (updated recursively, O(1) per step).
+    /// </summary>
+    internal static double Filter(ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, out double level, out double intercept, out double slope)
+    {
+        double alpha = parameters[1];
+        double weight = 1 - 1 / parameters[2];
+        // After the first observation: the least-squares line through one point is flat at Y₁.
+        level = alpha * y[0] + (1 - alpha) * parameters[0];
+        double mean = y[0];
+        intercept = y[0];
+        slope = 0;
+        double decay = 1 - alpha; // (1 − α)^(t−1) for the t being predicted (1-based)
+        double squares = 0;
+        for (int i = 1; i < y.Length; i++)
+        {
+            double t = i + 1;
+            double mu = level + weight * (decay * intercept + (1 - decay * (1 - alpha)) / alpha * slope);
+            double e = y[i] - mu;
+            squares += e * e;
+            level += alpha * (y[i] - level);
+            slope = ((t - 2) * slope + 6 * (y[i] - mean) / t) / (t + 1);
+            mean += (y[i] - mean) / t;
+            intercept = mean - (t + 1) * slope / 2;
+            decay *= 1 - alpha;
+        }
+        return squares;
+    }
+
+    /// <summary>The in-sample squared error of (ℓ₀, α, θ); +∞ outside the bounds.</summary>
     private ref struct DynamicThetaObjective : IObjective
     {
         public ReadOnlySpan<double> Y;
 
         public readonly double Evaluate(ReadOnlySpan<double> parameters) =>
-            Feasible(parameters) ? Run(Y, parameters, out _, out _, out _) : double.PositiveInfinity;
-
-        public static bool Feasible(ReadOnlySpan<double> p) =>
-            p[1] >= AlphaLower && p[1] <= AlphaUpper && p[2] >= ThetaLower && double.IsFinite(p[0]);
-
-        /// <summary>Filters the series; returns the squared error and the final level, intercept and slope.</summary>
-        public static double Run(ReadOnlySpan<double> y, ReadOnlySpan<double> parameters, out double level, out double intercept, out double slope)
-        {
-            double alpha = parameters[1];
-            double weight = 1 - 1 / parameters[2];
-            // After the first observation: the least-squares line through one point is flat at Y₁.
-            level = alpha * y[0] + (1 - alpha) * parameters[0];
-            double mean = y[0];
-            intercept = y[0];
-            slope = 0;
-            double decay = 1 - alpha; // (1 − α)^(t−1) for the t being predicted (1-based)
-            double squares = 0;
-            for (int i = 1; i < y.Length; i++)
-            {
-                double t = i + 1;
-                double mu = level + weight * (decay * intercept + (1 - decay * (1 - alpha)) / alpha * slope);
-                double e = y[i] - mu;
-                squares += e * e;
-                level += alpha * (y[i] - level);
-                slope = ((t - 2) * slope + 6 * (y[i] - mean) / t) / (t + 1);
-                mean += (y[i] - mean) / t;
-                intercept = mean - (t + 1) * slope / 2;
-                decay *= 1 - alpha;
-            }
-            return squares;
-        }
+            parameters[1] >= AlphaLower && parameters[1] <= AlphaUpper && parameters[2] >= ThetaLower && double.IsFinite(parameters[0])
+                ? Filter(Y, parameters, out _, out _, out _)
+                : double.PositiveInfinity;
     }
 }
