@@ -10,7 +10,7 @@ namespace EdgeInventory.Benchmarks;
 
 /// <summary>
 /// Forecasting per series: automatic ETS on a monthly series of M3's typical length (the R comparison's
-/// workload), Theta, the daily default on a year of intermittent and of smooth demand, SSA, and one
+/// workload), Akaike-weighted ETS, Theta, DOTM and `auto`, the daily default on a year of intermittent and of smooth demand, SSA, and one
 /// store × SKU through the whole replenishment plan. Series are generated (no ../shared data needed);
 /// the memory diagnoser shows what each call allocates beyond its per-thread workspace.
 /// </summary>
@@ -23,6 +23,9 @@ public class ForecastingBenchmarks
     private readonly double[] _dailyForecast = new double[28];
     private readonly EtsMethod _ets = new EtsMethod();
     private readonly ThetaMethod _theta = new ThetaMethod();
+    private readonly DynamicOptimisedThetaMethod _dotm = new DynamicOptimisedThetaMethod();
+    private readonly EtsAkaikeWeightedMethod _etsWeighted = new EtsAkaikeWeightedMethod();
+    private readonly AutoMethod _auto = new AutoMethod();
     private readonly DailyMethod _daily = new DailyMethod();
     private readonly SsaMethod _ssa = new SsaMethod();
     private double[] _monthly = null!;
@@ -53,6 +56,27 @@ public class ForecastingBenchmarks
     public double Theta()
     {
         _theta.Forecast(_monthly, 12, _monthlyForecast, _workspace);
+        return _monthlyForecast[0];
+    }
+
+    [Benchmark(Description = "DOTM (dynamic optimised Theta), monthly n=126")]
+    public double Dotm()
+    {
+        _dotm.Forecast(_monthly, 12, _monthlyForecast, _workspace);
+        return _monthlyForecast[0];
+    }
+
+    [Benchmark(Description = "ETS Akaike-weighted (15 models searched in full), monthly n=126")]
+    public double EtsWeighted()
+    {
+        _etsWeighted.Forecast(_monthly, 12, _monthlyForecast, _workspace);
+        return _monthlyForecast[0];
+    }
+
+    [Benchmark(Description = "auto (ets-aicw + dotm + theta), monthly n=126")]
+    public double Auto()
+    {
+        _auto.Forecast(_monthly, 12, _monthlyForecast, _workspace);
         return _monthlyForecast[0];
     }
 
