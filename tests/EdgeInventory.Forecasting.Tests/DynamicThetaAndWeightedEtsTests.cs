@@ -147,3 +147,30 @@ public class DynamicThetaAndWeightedEtsTests
         Assert.Equal("tsb", auto.Choose(intermittent).Name);
     }
 }
+
+/// <summary>Every method in the catalog on awkward but valid histories (zeros first, a scale of 10⁹, a level shift): finite forecasts, no fallback needed.</summary>
+public class CatalogRobustnessTests
+{
+    public static TheoryData<string> MethodNames() => [.. MethodCatalog.Names];
+
+    [Theory]
+    [MemberData(nameof(MethodNames))]
+    public void Every_method_forecasts_zero_starting_huge_and_shifted_histories_without_falling_back(string name)
+    {
+        var method = MethodCatalog.Create(name);
+        var workspace = new ForecastWorkspace();
+        (double[] History, int Season)[] histories =
+        [
+            ([0, 0, 7, 0, 5, 9, 0, 6, 8, 0, 7, 9, 0, 8], 1),
+            ([.. Enumerable.Range(0, 30).Select(t => 1e9 + 3e7 * t + (t % 4) * 1e7)], 4),
+            ([.. Enumerable.Range(0, 36).Select(t => t < 24 ? 100.0 + t % 12 : 400.0 + t % 12)], 12),
+        ];
+        var forecast = new double[8];
+        foreach (var (history, season) in histories)
+        {
+            string? fallback = SeriesGuard.Forecast(method, history, season, forecast, workspace);
+            Assert.True(fallback is null, $"{name} on [{string.Join(", ", history.Take(6))}, ...]: {fallback}");
+            Assert.All(forecast, f => Assert.True(double.IsFinite(f), $"{name}: {f}"));
+        }
+    }
+}
