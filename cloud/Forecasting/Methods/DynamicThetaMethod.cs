@@ -22,12 +22,10 @@ public sealed class DynamicOptimisedThetaMethod : IForecastMethod
     public void Forecast(ReadOnlySpan<double> history, int seasonLength, Span<double> forecast, ForecastWorkspace workspace)
     {
         int n = history.Length;
-        using var scope = workspace.Scope();
-        var x = workspace.Rent(n);
-        history.CopyTo(x);
         int m = seasonLength;
+        using var scope = workspace.Scope();
         Span<double> figure = stackalloc double[Math.Max(m, 1)];
-        bool seasonal = ThetaMethod.Deseasonalise(history, m, x, figure);
+        var x = ThetaMethod.SeasonallyAdjusted(history, m, figure, workspace, out bool seasonal);
 
         // forecTheta's start: ℓ₀ = Y₁/2, α = 0.5, θ = 2. The simplex's first steps are sized per
         // coordinate (R's single 10%-of-the-largest step would be the level's scale for α and θ too).

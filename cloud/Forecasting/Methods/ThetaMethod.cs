@@ -13,12 +13,10 @@ public sealed class ThetaMethod : IForecastMethod
     public void Forecast(ReadOnlySpan<double> history, int seasonLength, Span<double> forecast, ForecastWorkspace workspace)
     {
         int n = history.Length;
-        using var scope = workspace.Scope();
-        var x = workspace.Rent(n);
-        history.CopyTo(x);
         int m = seasonLength;
+        using var scope = workspace.Scope();
         Span<double> figure = stackalloc double[Math.Max(m, 1)];
-        bool seasonal = Deseasonalise(history, m, x, figure);
+        var x = SeasonallyAdjusted(history, m, figure, workspace, out bool seasonal);
         (double alpha, double sesLevel) = FitSes(x, workspace);
 
         // Least-squares slope of x on 0..n-1; the theta = 2 line carries half of it.
@@ -39,19 +37,22 @@ public sealed class ThetaMethod : IForecastMethod
     }
 
     /// <summary>
-    /// Divides <paramref name="x"/> (a copy of the history) by the classical multiplicative seasonal
-    /// figure when the lag-m autocorrelation is significant and no figure is near zero; false (x as it
-    /// was) otherwise. Shared by the standard and the optimised method.
+    /// A copy of the history, rented from <paramref name="workspace"/> in the caller's scope, divided by the
+    /// classical multiplicative seasonal figure (written to <paramref name="figure"/>) when the lag-m
+    /// autocorrelation is significant and no figure is near zero; otherwise the plain copy and
+    /// <paramref name="seasonal"/> false. The set-up shared by the standard, optimised and dynamic methods.
     /// </summary>
-    internal static bool Deseasonalise(ReadOnlySpan<double> history, int m, Span<double> x, Span<double> figure)
+    internal static Span<double> SeasonallyAdjusted(ReadOnlySpan<double> history, int m, Span<double> figure, ForecastWorkspace workspace, out bool seasonal)
     {
-        bool seasonal = m > 1 && Seasonality.IsSeasonal(history, m)
+        var x = workspace.Rent(history.Length);
+        history.CopyTo(x);
+        seasonal = m > 1 && Seasonality.IsSeasonal(history, m)
             && ClassicalDecomposition.SeasonalFigure(history, m, multiplicative: true, figure);
         for (int i = 0; i < m && seasonal; i++)
             if (Math.Abs(figure[i]) < 1e-4) seasonal = false;
         if (seasonal)
             for (int t = 0; t < x.Length; t++) x[t] /= figure[t % m];
-        return seasonal;
+        return x;
     }
 
     /// <summary>Simple exponential smoothing fitted by least squares: its α (kept off 0) and final level.</summary>
@@ -133,12 +134,10 @@ public sealed class OptimisedThetaMethod : IForecastMethod
     public void Forecast(ReadOnlySpan<double> history, int seasonLength, Span<double> forecast, ForecastWorkspace workspace)
     {
         int n = history.Length;
-        using var scope = workspace.Scope();
-        var x = workspace.Rent(n);
-        history.CopyTo(x);
         int m = seasonLength;
+        using var scope = workspace.Scope();
         Span<double> figure = stackalloc double[Math.Max(m, 1)];
-        bool seasonal = ThetaMethod.Deseasonalise(history, m, x, figure);
+        var x = ThetaMethod.SeasonallyAdjusted(history, m, figure, workspace, out bool seasonal);
         (double alpha, double sesLevel) = ThetaMethod.FitSes(x, workspace);
 
         double sx = 0, sy = 0, sxx = 0, sxy = 0;
