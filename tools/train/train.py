@@ -129,6 +129,8 @@ def parse_args(argv):
     ap.add_argument("--data", help="folder with images/{train,val} and labels/{train,val}")
     ap.add_argument("--out", required=True, help="run folder (checkpoints, log, results.csv)")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt with its settings")
+    ap.add_argument("--init", default=None,
+                    help="start a new run from these weights (a checkpoint's EMA), e.g. to fine-tune at another --imgsz")
     ap.add_argument("--epochs", type=int, default=100)
     ap.add_argument("--imgsz", type=int, default=640, help="training and export input size (multiple of 32)")
     ap.add_argument("--scale", default="n", help="model scale: n (YOLOv8n-sized), s, m")
@@ -196,6 +198,8 @@ def main(argv=None):
             cfg["close_mosaic"] = max(round(0.1 * args.epochs), 0)
         cfg["names"] = [n.strip() for n in args.names.split(",") if n.strip()]
         cfg["data_name"] = os.path.basename(os.path.normpath(args.data))
+        if args.init:
+            cfg["init"] = os.path.abspath(args.init)
     names = cfg["names"]
     nc = len(names)
     seed_everything(cfg["seed"])
@@ -245,6 +249,13 @@ def main(argv=None):
             log(args.out, "nothing to do: the run already finished")
             return
     else:
+        if args.init:
+            init = torch_load(args.init)
+            if init["config"]["names"] != names or init["config"]["scale"] != cfg["scale"]:
+                sys.exit(f"--init {args.init}: trained for scale {init['config']['scale']} and classes "
+                         f"{init['config']['names']}, this run is scale {cfg['scale']} with {names}")
+            model.load_state_dict(init["ema"])
+            ema = ModelEMA(model, tau=cfg.get("ema_tau", 2000.0))
         log(args.out, "config " + json.dumps(cfg))
     log(args.out, f"model ShelfDetector-{cfg['scale']}: {count_params(model) / 1e6:.2f}M params, "
                   f"{count_gflops(model, cfg['imgsz']):.1f} GFLOPs at {cfg['imgsz']}; device {device}, "
