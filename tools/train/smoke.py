@@ -46,6 +46,29 @@ def check_onnx(path, imgsz, nc):
     return meta
 
 
+def check_fine_tune(data, out):
+    """--init: a new run at another size starts from the first run's weights; other scales are refused."""
+    import torch
+    import train
+
+    source = os.path.join(out, "last.pt")
+    tuned = os.path.join(out, "fine-tune")
+    train.main(["--data", data, "--out", tuned, "--init", source, "--imgsz", str(IMGSZ + 32), "--limit", "4",
+                "--epochs", "1", "--batch", "2", "--max-steps", "1", "--device", "cpu", "--no-export", "--lr0", "0"])
+    before = train.torch_load(source)["ema"]
+    after = train.torch_load(os.path.join(tuned, "last.pt"))["model"]
+    # lr0 0: the step changes no weight, so the run's weights are the source's EMA weights.
+    same = all(torch.equal(before[k], after[k]) for k in before if before[k].dtype.is_floating_point and "running" not in k)
+    assert same, "--init did not start from the source run's EMA weights"
+    try:
+        train.main(["--data", data, "--out", os.path.join(out, "wrong-scale"), "--init", source, "--scale", "s",
+                    "--limit", "4", "--epochs", "1", "--max-steps", "1", "--device", "cpu", "--no-export"])
+    except SystemExit as e:
+        assert "trained for scale n" in str(e.code), e.code
+    else:
+        raise AssertionError("--init with weights of another scale was accepted")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True, help="folder with images/{train,val} and labels/{train,val}")
@@ -58,6 +81,7 @@ def main(argv=None):
                 "--batch", "2", "--max-steps", "3", "--device", "cpu", "--seed", "0"])
     onnx_path = os.path.join(args.out, "shelf-detector.onnx")
     meta = check_onnx(onnx_path, IMGSZ, 1)
+    check_fine_tune(args.data, args.out)
     print(f"smoke: {onnx_path} passes the contract checks (edgeinv_conf {meta['edgeinv_conf']})", file=sys.stderr)
     print(onnx_path)
 
