@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -8,6 +9,12 @@ namespace EdgeInventory.Reconciliation;
 
 /// <summary>What the ERP or the planogram expects at one location for one SKU.</summary>
 public sealed record ExpectedStockEntry(string LocationId, string Sku, int ExpectedUnits, int? MinFacings, int? Capacity);
+
+/// <summary>
+/// A planogram/ERP file as it was read: its entries and the SHA-256 (lower-case hex) of the very bytes they were
+/// parsed from, so a caller can tell later whether the file it built on is still the one deployed.
+/// </summary>
+public sealed record ExpectedStockFileContent(string Path, IReadOnlyList<ExpectedStockEntry> Entries, string Sha256);
 
 /// <summary>A planogram/ERP file that cannot be read; the message names the file, the line or item, and the reason.</summary>
 public sealed class ExpectedStockFormatException : Exception
@@ -99,7 +106,13 @@ public sealed class ExpectedStockBook
     }
 
     /// <summary>Reads a planogram file: <c>.csv</c> or <c>.json</c> (see the Reconciliation README for the columns).</summary>
-    public static IReadOnlyList<ExpectedStockEntry> LoadFile(string path)
+    public static IReadOnlyList<ExpectedStockEntry> LoadFile(string path) => ReadFile(path).Entries;
+
+    /// <summary>
+    /// Reads a planogram file once and hashes the bytes it parsed: hashing a second read could describe a file
+    /// replaced in between.
+    /// </summary>
+    public static ExpectedStockFileContent ReadFile(string path)
     {
         if (!File.Exists(path))
         {
@@ -107,12 +120,14 @@ public sealed class ExpectedStockBook
         }
 
         string ext = Path.GetExtension(path).ToLowerInvariant();
-        return ext switch
+        if (ext is not (".csv" or ".json"))
         {
-            ".csv" => ParseCsv(File.ReadAllText(path), path),
-            ".json" => ParseJson(File.ReadAllBytes(path), path),
-            _ => throw new ExpectedStockFormatException($"{path}: unsupported extension '{ext}'; use .csv or .json"),
-        };
+            throw new ExpectedStockFormatException($"{path}: unsupported extension '{ext}'; use .csv or .json");
+        }
+
+        byte[] content = File.ReadAllBytes(path);
+        IReadOnlyList<ExpectedStockEntry> entries = ext == ".csv" ? ParseCsv(DecodeText(content), path) : ParseJson(content, path);
+        return new ExpectedStockFileContent(path, entries, Convert.ToHexStringLower(SHA256.HashData(content)));
     }
 
     /// <summary>
@@ -221,6 +236,13 @@ public sealed class ExpectedStockBook
         }
 
         return entries;
+    }
+
+    /// <summary>Decodes as <see cref="File.ReadAllText(string)"/> does: UTF-8 unless a byte order mark says otherwise.</summary>
+    private static string DecodeText(byte[] content)
+    {
+        using var reader = new StreamReader(new MemoryStream(content, writable: false), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
     }
 
     private static void Add(List<ExpectedStockEntry> entries, HashSet<(string, string)> seen, ExpectedStockEntry entry, string where)

@@ -51,6 +51,13 @@ public sealed record AgentSettings
 
     public required IReadOnlyList<ExpectedStockEntry> ExpectedStock { get; init; }
 
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the bytes <see cref="ExpectedStock"/> was read from; null without a file. The
+    /// store keeps it with the cloud's expected-stock updates, so a newly deployed planogram is noticed at start
+    /// and the updates made for the old one are not replayed on top of it.
+    /// </summary>
+    public string? ExpectedStockSha256 { get; init; }
+
     public required TimeSpan SnapshotInterval { get; init; }
 
     public required SmoothingSettings Smoothing { get; init; }
@@ -361,12 +368,15 @@ public static class AgentConfiguration
 
         IReadOnlyList<ExpectedStockEntry> expected = [];
         string? expectedFile = null;
+        string? expectedSha256 = null;
         if (!string.IsNullOrWhiteSpace(o.ExpectedStockFile))
         {
             expectedFile = Path.GetFullPath(o.ExpectedStockFile, baseDirectory);
             try
             {
-                expected = ExpectedStockBook.LoadFile(expectedFile);
+                ExpectedStockFileContent content = ExpectedStockBook.ReadFile(expectedFile);
+                expected = content.Entries;
+                expectedSha256 = content.Sha256;
             }
             catch (ExpectedStockFormatException e)
             {
@@ -440,6 +450,7 @@ public static class AgentConfiguration
             Session = new InferenceSessionOptions { Provider = provider, FallbackToCpu = o.Model.FallbackToCpu, IntraOpThreads = o.Model.IntraOpThreads },
             ExpectedStockFile = expectedFile,
             ExpectedStock = expected,
+            ExpectedStockSha256 = expectedSha256,
             SnapshotInterval = Seconds(o.SnapshotIntervalSeconds),
             Smoothing = smoothing,
             Reconciler = reconciler,

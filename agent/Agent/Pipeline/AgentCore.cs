@@ -51,6 +51,7 @@ public sealed partial class AgentCore : IDisposable
         _clock = clock ?? TimeProvider.System;
         ModelVersion = modelVersion;
         _expected.ReplaceAll(settings.ExpectedStock);
+        RestoreExpectedStock(settings, store);
         _evidence = new EvidenceStore(Path.Combine(settings.StateDirectory, "evidence"), settings.Evidence, _clock);
         _reconciler = new StockReconciler(settings.Reconciler, settings.StoreId, settings.DeviceId, store.LoadOpenDiscrepancies());
 
@@ -254,14 +255,29 @@ public sealed partial class AgentCore : IDisposable
         }
     }
 
-    /// <summary>Applies a cloud expected-stock update (merge or replace).</summary>
-    public void ApplyExpectedStock(ExpectedStockUpdate update)
+    /// <summary>
+    /// Applies a cloud expected-stock update (merge or replace), stored first so that a restart replays it on top
+    /// of the planogram file; false, changing nothing, when its event id was applied before (a redelivery).
+    /// </summary>
+    public bool ApplyExpectedStock(ExpectedStockUpdate update)
     {
+        ArgumentNullException.ThrowIfNull(update);
         lock (_gate)
         {
+            // Committed before the book changes, under the same lock: an update the book shows is always stored,
+            // and one whose commit failed (the exception goes to the caller) was never applied.
+            if (!_store.RecordExpectedStock(update, _clock.GetUtcNow()))
+            {
+                return false;
+            }
+
             _expected.Apply(update);
+            return true;
         }
     }
+
+    /// <summary>The expected stock now: the planogram file with the cloud's updates applied.</summary>
+    public IReadOnlyList<ExpectedStockEntry> ExpectedStockSnapshot() => _expected.Snapshot();
 
     public IEnumerable<System.Diagnostics.Metrics.Measurement<double>> ZoneGauges(Func<ZoneCount, double> value)
     {
@@ -309,6 +325,44 @@ public sealed partial class AgentCore : IDisposable
     {
         Metrics?.Dispose();
         _evidence.Dispose();
+    }
+
+    /// <summary>
+    /// Replays the stored cloud updates on top of the planogram file, unless the file's content changed since they
+    /// were stored: a newly deployed planogram replaces what the cloud said about the old one (until the cloud's
+    /// next update), and replaying a merge onto it would mix the two.
+    /// </summary>
+    private void RestoreExpectedStock(AgentSettings settings, AgentStore store)
+    {
+        var planogram = new ExpectedStockBase(settings.ExpectedStockFile, settings.ExpectedStockSha256);
+        ExpectedStockBase? stored = store.LoadExpectedStockBase();
+        if (stored is not null && stored.Sha256 != planogram.Sha256)
+        {
+            int discarded = store.DiscardExpectedStockUpdates(planogram);
+            if (discarded > 0)
+            {
+                LogPlanogramChanged(_log, planogram.File ?? "(none)", stored.File ?? "(none)", discarded);
+            }
+
+            return;
+        }
+
+        if (stored != planogram)
+        {
+            // The first start with this table, or the same content under another path: nothing to discard.
+            store.SaveExpectedStockBase(planogram);
+        }
+
+        IReadOnlyList<ExpectedStockUpdate> updates = store.LoadExpectedStockUpdates();
+        foreach (ExpectedStockUpdate update in updates)
+        {
+            _expected.Apply(update);
+        }
+
+        if (updates.Count > 0)
+        {
+            LogExpectedStockReplayed(_log, updates.Count, planogram.File ?? "(none)");
+        }
     }
 
     private ZoneReconcileInput ZoneInput(CameraRuntime camera, int z, ConfirmedZoneState state)
@@ -435,4 +489,10 @@ public sealed partial class AgentCore : IDisposable
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "evidence for event {EventId} could not be written: {Reason}")]
     private static partial void LogEvidenceFailed(ILogger logger, Guid eventId, string reason);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "expected stock: the planogram file {File} is not the content the stored cloud updates were applied to (then {StoredFile}): a new planogram was deployed, so {Discarded} stored cloud updates are discarded and the book is the file's until the cloud's next update")]
+    private static partial void LogPlanogramChanged(ILogger logger, string file, string storedFile, int discarded);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "expected stock: {Count} stored cloud updates replayed on top of the planogram file {File}")]
+    private static partial void LogExpectedStockReplayed(ILogger logger, int count, string file);
 }

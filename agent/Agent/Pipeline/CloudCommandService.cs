@@ -7,8 +7,8 @@ namespace EdgeInventory.Agent.Pipeline;
 
 /// <summary>
 /// Feeds what agent/Messaging's <see cref="CommandIntake"/> accepted from the cloud into <see cref="AgentCore"/>:
-/// expected-stock updates (applied to the book) and scanner counts (stored and reconciled exactly like a count
-/// posted to the local endpoint; a redelivered event id is a duplicate and changes nothing).
+/// expected-stock updates (stored, then applied to the book) and scanner counts (stored and reconciled exactly like
+/// a count posted to the local endpoint). A redelivered event id of either is a duplicate and changes nothing.
 /// </summary>
 public sealed partial class CloudCommandService(AgentCore core, CommandIntake intake, ILogger<CloudCommandService> logger) : BackgroundService
 {
@@ -19,8 +19,14 @@ public sealed partial class CloudCommandService(AgentCore core, CommandIntake in
     {
         await foreach (ExpectedStockUpdate update in intake.ExpectedStock.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
-            core.ApplyExpectedStock(update);
-            LogExpectedStock(logger, update.Mode, update.Items.Count, update.EventId);
+            if (core.ApplyExpectedStock(update))
+            {
+                LogExpectedStock(logger, update.Mode, update.Items.Count, update.EventId);
+            }
+            else
+            {
+                LogExpectedStockDuplicate(logger, update.EventId);
+            }
         }
     }
 
@@ -36,6 +42,9 @@ public sealed partial class CloudCommandService(AgentCore core, CommandIntake in
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "expected stock from the cloud: {Mode} of {Items} items [event {EventId}]")]
     private static partial void LogExpectedStock(ILogger logger, ExpectedStockMode mode, int items, Guid eventId);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "expected stock from the cloud: event {EventId} was applied before (a redelivery); ignored")]
+    private static partial void LogExpectedStockDuplicate(ILogger logger, Guid eventId);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "scanner count {EventId} for {LocationId} from the cloud: {Outcome} ({Detail})")]
     private static partial void LogScannerCount(ILogger logger, Guid eventId, string locationId, ScannerCountOutcome outcome, string detail);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Reconciliation;
@@ -9,16 +10,28 @@ namespace EdgeInventory.Agent.State;
 /// <summary>A zone's persisted state: its confirmed observation and its depth (units per facing).</summary>
 public sealed record StoredZoneState(string CameraId, string ZoneId, ConfirmedZoneState State, double Depth);
 
+/// <summary>The planogram file the stored expected-stock updates were applied on top of (both null: no file).</summary>
+public sealed record ExpectedStockBase(string? File, string? Sha256);
+
 /// <summary>
-/// The agent's durable state in SQLite (WAL): confirmed zone states, open discrepancies, scanner counts and
-/// camera reference views. Each change is written in one transaction together with the messages it causes
-/// (through <see cref="IEventSink"/>), so a restart resumes exactly where the agent stopped: open
-/// discrepancies are handed back to the reconciler and not raised again. One connection, used under the
+/// The agent's durable state in SQLite (WAL): confirmed zone states, open discrepancies, scanner counts,
+/// camera reference views and the cloud's expected-stock updates. Each change is written in one transaction
+/// together with the messages it causes (through <see cref="IEventSink"/>), so a restart resumes exactly where
+/// the agent stopped: open discrepancies are handed back to the reconciler and not raised again, and the
+/// expected-stock book is the planogram file with the stored updates replayed. One connection, used under the
 /// caller's lock.
 /// </summary>
 public sealed class AgentStore : IDisposable
 {
+    // Tables added later (expected_stock_*) are created if missing and ignored by older agents, so they do not
+    // change the version: a rollback to an agent that knows only version 1 still opens the file.
     private const int SchemaVersion = 1;
+
+    /// <summary>
+    /// How long the event id of a superseded expected-stock update is kept after it arrived. The cloud
+    /// publishes again only until it holds the broker's PUBACK (minutes); a month is far beyond that.
+    /// </summary>
+    private static readonly TimeSpan SupersededUpdateIdRetention = TimeSpan.FromDays(30);
 
     private readonly SqliteConnection _db;
     private readonly IEventSink _sink;
@@ -56,6 +69,11 @@ public sealed class AgentStore : IDisposable
             CREATE INDEX IF NOT EXISTS scanner_count_by_location ON scanner_count(location_id, sku, counted_at);
             CREATE TABLE IF NOT EXISTS camera_reference(
                 camera_id TEXT PRIMARY KEY, signature BLOB NOT NULL, created_at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS expected_stock_update(
+                seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, received_at TEXT NOT NULL, mode TEXT NOT NULL,
+                payload BLOB);
+            CREATE TABLE IF NOT EXISTS expected_stock_base(
+                id INTEGER PRIMARY KEY CHECK (id = 1), planogram_file TEXT, planogram_sha256 TEXT, recorded_at TEXT NOT NULL);
             """);
         Execute($"PRAGMA user_version={SchemaVersion};");
         _sink.Initialize(_db);
@@ -141,6 +159,114 @@ public sealed class AgentStore : IDisposable
         using SqliteCommand cmd = Command("SELECT 1 FROM scanner_count WHERE event_id = $id");
         cmd.Parameters.AddWithValue("$id", eventId.ToString());
         return cmd.ExecuteScalar() is not null;
+    }
+
+    /// <summary>Which planogram the stored expected-stock updates build on; null until a start has recorded one.</summary>
+    public ExpectedStockBase? LoadExpectedStockBase()
+    {
+        using SqliteCommand cmd = Command("SELECT planogram_file, planogram_sha256 FROM expected_stock_base WHERE id = 1");
+        using SqliteDataReader r = cmd.ExecuteReader();
+        return r.Read() ? new ExpectedStockBase(r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)) : null;
+    }
+
+    /// <summary>Records which planogram the stored updates build on (the first start, or the same content at a new path).</summary>
+    public void SaveExpectedStockBase(ExpectedStockBase planogram)
+    {
+        ArgumentNullException.ThrowIfNull(planogram);
+        using SqliteTransaction tx = _db.BeginTransaction();
+        SaveExpectedStockBase(planogram, tx);
+        tx.Commit();
+    }
+
+    /// <summary>
+    /// The cloud updates the book needs on top of the planogram, in the order they were accepted: the last
+    /// <c>replace</c>, if any, and the <c>merge</c>s after it.
+    /// </summary>
+    public IReadOnlyList<ExpectedStockUpdate> LoadExpectedStockUpdates()
+    {
+        var updates = new List<ExpectedStockUpdate>();
+        using SqliteCommand cmd = Command("SELECT event_id, payload FROM expected_stock_update WHERE payload IS NOT NULL ORDER BY seq");
+        using SqliteDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            // Read back without ContractParser's size limit: it was validated when it arrived, and serializing it
+            // again (non-ASCII escaped) can make a message that arrived just under the limit a little larger.
+            ExpectedStockUpdate? update;
+            try
+            {
+                update = JsonSerializer.Deserialize((byte[])r[1], ExpectedStockUpdate.JsonTypeInfo);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidOperationException($"{DatabasePath}: expected-stock update {r.GetString(0)} cannot be read back: {e.Message}", e);
+            }
+
+            updates.Add(update ?? throw new InvalidOperationException($"{DatabasePath}: expected-stock update {r.GetString(0)} is JSON null"));
+        }
+
+        return updates;
+    }
+
+    /// <summary>
+    /// Stores an accepted cloud update, in one transaction, before the caller changes the book; false, writing
+    /// nothing, when its event id was accepted before (a redelivery). A <c>replace</c> supersedes every stored
+    /// update: their payloads are dropped, since the book no longer needs them, but their event ids stay for
+    /// <see cref="SupersededUpdateIdRetention"/>, so a late redelivery of one is still known and not applied on
+    /// top of the replace.
+    /// </summary>
+    public bool RecordExpectedStock(ExpectedStockUpdate update, DateTimeOffset receivedAt)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        byte[] payload = ContractParser.Serialize(update);
+        using SqliteTransaction tx = _db.BeginTransaction();
+        using (SqliteCommand seen = Command("SELECT 1 FROM expected_stock_update WHERE event_id = $id", tx))
+        {
+            seen.Parameters.AddWithValue("$id", update.EventId.ToString());
+            if (seen.ExecuteScalar() is not null)
+            {
+                return false;
+            }
+        }
+
+        if (update.Mode == ExpectedStockMode.Replace)
+        {
+            using SqliteCommand supersede = Command("UPDATE expected_stock_update SET payload = NULL WHERE payload IS NOT NULL", tx);
+            supersede.ExecuteNonQuery();
+        }
+
+        using (SqliteCommand prune = Command("DELETE FROM expected_stock_update WHERE payload IS NULL AND received_at < $cutoff", tx))
+        {
+            prune.Parameters.AddWithValue("$cutoff", Time(receivedAt - SupersededUpdateIdRetention));
+            prune.ExecuteNonQuery();
+        }
+
+        using (SqliteCommand insert = Command("INSERT INTO expected_stock_update(event_id, received_at, mode, payload) VALUES ($id, $at, $mode, $payload)", tx))
+        {
+            insert.Parameters.AddWithValue("$id", update.EventId.ToString());
+            insert.Parameters.AddWithValue("$at", Time(receivedAt));
+            insert.Parameters.AddWithValue("$mode", update.Mode == ExpectedStockMode.Replace ? "replace" : "merge");
+            insert.Parameters.AddWithValue("$payload", payload);
+            insert.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+        return true;
+    }
+
+    /// <summary>
+    /// A different planogram was deployed: every stored update is superseded (as by a <c>replace</c>: the ids stay
+    /// for de-duplication) and <paramref name="planogram"/> becomes the base, in one transaction. Returns how many
+    /// updates the book no longer replays.
+    /// </summary>
+    public int DiscardExpectedStockUpdates(ExpectedStockBase planogram)
+    {
+        ArgumentNullException.ThrowIfNull(planogram);
+        using SqliteTransaction tx = _db.BeginTransaction();
+        using SqliteCommand supersede = Command("UPDATE expected_stock_update SET payload = NULL WHERE payload IS NOT NULL", tx);
+        int discarded = supersede.ExecuteNonQuery();
+        SaveExpectedStockBase(planogram, tx);
+        tx.Commit();
+        return discarded;
     }
 
     /// <summary>
@@ -236,6 +362,18 @@ public sealed class AgentStore : IDisposable
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset ParseTime(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private void SaveExpectedStockBase(ExpectedStockBase planogram, SqliteTransaction tx)
+    {
+        using SqliteCommand cmd = Command("""
+            INSERT INTO expected_stock_base(id, planogram_file, planogram_sha256, recorded_at) VALUES (1, $f, $h, $t)
+            ON CONFLICT(id) DO UPDATE SET planogram_file = $f, planogram_sha256 = $h, recorded_at = $t
+            """, tx);
+        cmd.Parameters.AddWithValue("$f", (object?)planogram.File ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$h", (object?)planogram.Sha256 ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$t", Time(DateTimeOffset.UtcNow));
+        cmd.ExecuteNonQuery();
+    }
 
     private SqliteCommand Command(string sql, SqliteTransaction? tx = null)
     {

@@ -54,6 +54,18 @@ public class ExpectedStockTests
     }
 
     [Fact]
+    public void ReadFile_hashes_the_bytes_it_parsed_and_skips_a_byte_order_mark_as_ReadAllText_does()
+    {
+        using TempFolder dir = RepoPaths.NewTempFolder();
+        // Spreadsheet exports start with a UTF-8 byte order mark; it must not become part of the first column's name.
+        byte[] bytes = [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes("location_id,sku,expected_units\na,b,1\n")];
+        File.WriteAllBytes(dir.File("p.csv"), bytes);
+        ExpectedStockFileContent content = ExpectedStockBook.ReadFile(dir.File("p.csv"));
+        Assert.Equal(new ExpectedStockEntry("a", "b", 1, null, null), Assert.Single(content.Entries));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), content.Sha256);
+    }
+
+    [Fact]
     public void Cloud_updates_merge_or_replace()
     {
         var book = new ExpectedStockBook();
