@@ -78,7 +78,8 @@ public class ExpectedStockTests
         Assert.Equal(1, book.Count);
     }
 
-    private static ExpectedStockUpdate Update(ExpectedStockMode mode, params ExpectedStockItem[] items) => new()
+    /// <summary>A valid cloud update of these items (fresh event id); the persistence tests build theirs with it too.</summary>
+    internal static ExpectedStockUpdate Update(ExpectedStockMode mode, params ExpectedStockItem[] items) => new()
     {
         EventId = EventIds.NewId(),
         OccurredAt = DateTimeOffset.UtcNow,

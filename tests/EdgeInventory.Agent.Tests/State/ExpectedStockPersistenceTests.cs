@@ -148,17 +148,9 @@ public sealed class ExpectedStockPersistenceTests : IDisposable
         Assert.Equal(4, store.LoadExpectedStockUpdates().Count);
     }
 
-    private static ExpectedStockUpdate Update(ExpectedStockMode mode, params (string Location, int Units)[] items) => new()
-    {
-        EventId = EventIds.NewId(),
-        OccurredAt = DateTimeOffset.UtcNow,
-        StoreId = "s042",
-        DeviceId = "replenishment",
-        ModelVersion = null,
-        Mode = mode,
-        EffectiveAt = DateTimeOffset.UtcNow,
-        Items = [.. items.Select(i => new ExpectedStockItem { LocationId = i.Location, Sku = "sku-" + i.Location[(i.Location.LastIndexOf('/') + 1)..], ExpectedUnits = i.Units })],
-    };
+    private static ExpectedStockUpdate Update(ExpectedStockMode mode, params (string Location, int Units)[] items) =>
+        Reconciliation.ExpectedStockTests.Update(mode,
+            [.. items.Select(i => new ExpectedStockItem { LocationId = i.Location, Sku = "sku-" + i.Location[(i.Location.LastIndexOf('/') + 1)..], ExpectedUnits = i.Units })]);
 
     private static Dictionary<string, int> Book(params (string Location, int Units)[] entries) => entries.ToDictionary(e => e.Location, e => e.Units);
 
