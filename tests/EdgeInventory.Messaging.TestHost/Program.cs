@@ -2,6 +2,7 @@ using System.Globalization;
 using EdgeInventory.Contracts;
 using EdgeInventory.Messaging;
 using EdgeInventory.Mqtt;
+using EdgeInventory.Testing;
 
 // Usage: TestHost --db PATH --port N --user U --password P [--enqueue N] [--zones Z]
 // Enqueues N discrepancy events (in transactions of 100, as an agent would in bursts), then relays the
@@ -15,7 +16,7 @@ var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = db });
 var started = DateTimeOffset.UtcNow;
 for (int done = 0; done < enqueue; done += 100)
 {
-    outbox.EnqueueBatch(Enumerable.Range(done, Math.Min(100, enqueue - done)).Select(i => OutboxMessage.For(Event(i % zones, started))));
+    outbox.EnqueueBatch(Enumerable.Range(done, Math.Min(100, enqueue - done)).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i % zones}", at: started))));
 }
 Console.WriteLine($"enqueued {enqueue}");
 
@@ -40,23 +41,6 @@ await stop.CancelAsync();
 await running;
 Console.WriteLine("done");
 return 0;
-
-static DiscrepancyEvent Event(int zone, DateTimeOffset at) => new()
-{
-    EventId = EventIds.NewId(),
-    OccurredAt = at,
-    StoreId = "s042",
-    DeviceId = "edge-01",
-    ModelVersion = "test-model 1",
-    DiscrepancyId = EventIds.NewId(),
-    Phase = DiscrepancyPhase.Start,
-    Kind = DiscrepancyKind.OutOfStock,
-    Severity = Severity.Critical,
-    CameraId = "cam-1",
-    ZoneId = $"zone-{zone}",
-    LocationId = $"s042/A1/B{zone}/S1",
-    StartedAt = at,
-};
 
 static Dictionary<string, string> ParseArguments(string[] args)
 {

@@ -31,23 +31,6 @@ internal static class Fixtures
 
     public static string TempDatabase() => Path.Combine(Path.GetTempPath(), $"edgeinv-outbox-{Guid.NewGuid():N}.db");
 
-    public static DiscrepancyEvent Discrepancy(string zone, string store = "s042") => new()
-    {
-        EventId = EventIds.NewId(),
-        OccurredAt = DateTimeOffset.UtcNow,
-        StoreId = store,
-        DeviceId = "edge-01",
-        ModelVersion = "test-model 1",
-        DiscrepancyId = EventIds.NewId(),
-        Phase = DiscrepancyPhase.Start,
-        Kind = DiscrepancyKind.OutOfStock,
-        Severity = Severity.Critical,
-        CameraId = "cam-1",
-        ZoneId = zone,
-        LocationId = $"{store}/{zone}",
-        StartedAt = DateTimeOffset.UtcNow,
-    };
-
     public static ZoneCountSnapshot Snapshot(string camera = "cam-1") => new()
     {
         EventId = EventIds.NewId(),

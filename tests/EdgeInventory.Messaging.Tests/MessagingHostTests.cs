@@ -167,7 +167,7 @@ public sealed class MessagingHostTests : IDisposable
 
         // An event enqueued with the agent's state change is delivered by the hosted relay.
         var outbox = host.Services.GetRequiredService<SqliteOutbox>();
-        DiscrepancyEvent discrepancy = Fixtures.Discrepancy("zone-7");
+        DiscrepancyEvent discrepancy = TestMessages.Discrepancy("zone-7");
         using (SqliteConnection connection = outbox.OpenConnection())
         using (SqliteTransaction transaction = connection.BeginTransaction())
         {

@@ -38,7 +38,7 @@ public sealed class OutboxRelayTests : IDisposable
         for (int i = 1; i <= 3; i++)
         {
             using SqliteTransaction transaction = connection.BeginTransaction();
-            outbox.Enqueue(transaction, OutboxMessage.For(Fixtures.Discrepancy("zone-1")));
+            outbox.Enqueue(transaction, OutboxMessage.For(TestMessages.Discrepancy("zone-1")));
             outbox.Commit(transaction);
             await collector.WaitForDistinctAsync(i, Fixtures.Patience);
         }
@@ -55,7 +55,7 @@ public sealed class OutboxRelayTests : IDisposable
         var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
         for (int batch = 0; batch < 20; batch++)
         {
-            outbox.EnqueueBatch(Enumerable.Range(0, 500).Select(i => OutboxMessage.For(Fixtures.Discrepancy($"zone-{i % 50}"))));
+            outbox.EnqueueBatch(Enumerable.Range(0, 500).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i % 50}"))));
         }
 
         using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
@@ -91,9 +91,9 @@ public sealed class OutboxRelayTests : IDisposable
         using var collector = new Collector(broker.Port);
         await collector.SubscribeAsync();
         var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
-        OutboxMessage forged = OutboxMessage.For(Fixtures.Discrepancy("zone-x", store: "s043"));
+        OutboxMessage forged = OutboxMessage.For(TestMessages.Discrepancy("zone-x", store: "s043"));
         outbox.EnqueueBatch([forged]);
-        outbox.EnqueueBatch(Enumerable.Range(0, 50).Select(i => OutboxMessage.For(Fixtures.Discrepancy($"zone-{i % 5}"))));
+        outbox.EnqueueBatch(Enumerable.Range(0, 50).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i % 5}"))));
 
         using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
         var relay = new OutboxRelay(outbox, client, new OutboxRelayOptions { RetryDelayMin = TimeSpan.FromMilliseconds(100) });

@@ -1,3 +1,4 @@
+using EdgeInventory.Testing;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeInventory.Messaging.Tests;
@@ -41,7 +42,7 @@ public sealed class SqliteOutboxTests : IDisposable
         using (SqliteTransaction rolledBack = connection.BeginTransaction())
         {
             ChangeState(connection, rolledBack, "zone-1", "empty");
-            Assert.True(outbox.Enqueue(rolledBack, OutboxMessage.For(Fixtures.Discrepancy("zone-1"))));
+            Assert.True(outbox.Enqueue(rolledBack, OutboxMessage.For(TestMessages.Discrepancy("zone-1"))));
             rolledBack.Rollback();
         }
         Assert.Equal(0, outbox.Stats().Count);
@@ -49,7 +50,7 @@ public sealed class SqliteOutboxTests : IDisposable
         using (SqliteTransaction committed = connection.BeginTransaction())
         {
             ChangeState(connection, committed, "zone-1", "empty");
-            outbox.Enqueue(committed, OutboxMessage.For(Fixtures.Discrepancy("zone-1")));
+            outbox.Enqueue(committed, OutboxMessage.For(TestMessages.Discrepancy("zone-1")));
             committed.Commit();
         }
         Assert.Equal(1, outbox.Stats().Count);
@@ -70,7 +71,7 @@ public sealed class SqliteOutboxTests : IDisposable
     {
         var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database, MaxEvents = 100 });
         var snapshots = Enumerable.Range(0, 60).Select(_ => OutboxMessage.For(Fixtures.Snapshot())).ToList();
-        var discrepancies = Enumerable.Range(0, 110).Select(i => OutboxMessage.For(Fixtures.Discrepancy($"zone-{i % 7}"))).ToList();
+        var discrepancies = Enumerable.Range(0, 110).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i % 7}"))).ToList();
         Assert.Equal(60, outbox.EnqueueBatch(snapshots));
         Assert.Equal(40, outbox.EnqueueBatch(discrepancies[..40]));
         Assert.Equal(100, outbox.Stats().Count);
@@ -155,12 +156,12 @@ public sealed class SqliteOutboxTests : IDisposable
         using SqliteConnection connection = outbox.OpenConnection();
         using (SqliteTransaction transaction = connection.BeginTransaction())
         {
-            outbox.Enqueue(transaction, OutboxMessage.For(Fixtures.Discrepancy("zone-1")));
+            outbox.Enqueue(transaction, OutboxMessage.For(TestMessages.Discrepancy("zone-1")));
             Assert.Equal(0, raised); // before the commit the relay would find nothing
             outbox.Commit(transaction);
         }
         Assert.Equal(1, raised);
-        outbox.EnqueueBatch([OutboxMessage.For(Fixtures.Discrepancy("zone-2"))]);
+        outbox.EnqueueBatch([OutboxMessage.For(TestMessages.Discrepancy("zone-2"))]);
         Assert.Equal(2, raised);
         Assert.Equal(2, outbox.Stats().Count);
     }
@@ -168,7 +169,7 @@ public sealed class SqliteOutboxTests : IDisposable
     [Fact]
     public void Only_discrepancies_and_count_snapshots_are_kept_in_the_outbox()
     {
-        Assert.Equal(OutboxRetention.NeverDrop, OutboxMessage.From(Fixtures.Discrepancy("zone-1")).Retention);
+        Assert.Equal(OutboxRetention.NeverDrop, OutboxMessage.From(TestMessages.Discrepancy("zone-1")).Retention);
         Assert.Equal(OutboxRetention.DropOldestWhenFull, OutboxMessage.From(Fixtures.Snapshot()).Retention);
         var heartbeat = new Contracts.Heartbeat
         {

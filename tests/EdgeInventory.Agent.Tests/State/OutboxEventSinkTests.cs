@@ -42,7 +42,7 @@ public sealed class OutboxEventSinkTests : IDisposable
 
         for (int i = 1; i <= 3; i++)
         {
-            DiscrepancyEvent sent = Discrepancy("z" + i);
+            DiscrepancyEvent sent = TestMessages.Discrepancy("z" + i);
             store.Record([], [sent]);
             using var wait = new CancellationTokenSource(Patience);
             MqttMessage received = await cloud.Messages.ReadAsync(wait.Token);
@@ -66,7 +66,7 @@ public sealed class OutboxEventSinkTests : IDisposable
         string database = _dir.File("shared.db");
         var shared = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
         using var store = new AgentStore(database, new OutboxEventSink(shared, NullLogger<OutboxEventSink>.Instance));
-        DiscrepancyEvent e = Discrepancy("z1");
+        DiscrepancyEvent e = TestMessages.Discrepancy("z1");
         store.Record([], [e]);
         Assert.Equal("wal", store.JournalMode);
 
@@ -91,22 +91,5 @@ public sealed class OutboxEventSinkTests : IDisposable
         Password = password,
         ReconnectDelayMin = TimeSpan.FromMilliseconds(50),
         ReconnectDelayMax = TimeSpan.FromSeconds(1),
-    };
-
-    private static DiscrepancyEvent Discrepancy(string zone) => new()
-    {
-        EventId = EventIds.NewId(),
-        OccurredAt = DateTimeOffset.UtcNow,
-        StoreId = "s042",
-        DeviceId = "edge-01",
-        ModelVersion = "test-model 1",
-        DiscrepancyId = EventIds.NewId(),
-        Phase = DiscrepancyPhase.Start,
-        Kind = DiscrepancyKind.OutOfStock,
-        Severity = Severity.Critical,
-        CameraId = "cam-1",
-        ZoneId = zone,
-        LocationId = "s042/A1/B1/" + zone,
-        StartedAt = DateTimeOffset.UtcNow,
     };
 }
