@@ -1,8 +1,22 @@
 namespace EdgeInventory.Forecasting;
 
-/// <summary>Normal and Poisson/negative-binomial helpers used by intervals and replenishment.</summary>
+/// <summary>Normal and Poisson/negative-binomial helpers used by intervals and replenishment, and the least-squares trend line.</summary>
 public static class Statistics
 {
+    /// <summary>The least-squares line of <paramref name="y"/> on the times 1..n (ETS's initial states, the Theta lines).</summary>
+    public static (double Intercept, double Slope) LeastSquaresLine(ReadOnlySpan<double> y)
+    {
+        int n = y.Length;
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (int t = 0; t < n; t++)
+        {
+            double tt = t + 1;
+            sx += tt; sy += y[t]; sxx += tt * tt; sxy += tt * y[t];
+        }
+        double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        return ((sy - slope * sx) / n, slope);
+    }
+
     /// <summary>Standard normal density.</summary>
     public static double NormalPdf(double z) => Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
 

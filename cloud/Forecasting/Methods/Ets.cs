@@ -491,15 +491,7 @@ public static class Ets
         }
         else
         {
-            // Least-squares line through (1..maxn, adjusted).
-            double sx = 0, sy = 0, sxx = 0, sxy = 0;
-            for (int t = 0; t < maxn; t++)
-            {
-                double tt = t + 1;
-                sx += tt; sy += adjusted[t]; sxx += tt * tt; sxy += tt * adjusted[t];
-            }
-            double slope = (maxn * sxy - sx * sy) / (maxn * sxx - sx * sx);
-            double intercept = (sy - slope * sx) / maxn;
+            (double intercept, double slope) = Statistics.LeastSquaresLine(adjusted[..maxn]);
             if (Math.Abs(intercept + slope) < 1e-8)
             {
                 intercept *= 1 + 1e-3;

@@ -19,14 +19,8 @@ public sealed class ThetaMethod : IForecastMethod
         var x = SeasonallyAdjusted(history, m, figure, workspace, out bool seasonal);
         (double alpha, double sesLevel) = FitSes(x, workspace);
 
-        // Least-squares slope of x on 0..n-1; the theta = 2 line carries half of it.
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
-        for (int t = 0; t < n; t++)
-        {
-            sx += t; sy += x[t]; sxx += (double)t * t; sxy += t * x[t];
-        }
-        double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-        double drift = slope / 2;
+        // The theta = 2 line carries half of the least-squares slope.
+        double drift = Statistics.LeastSquaresLine(x).Slope / 2;
         double start = (1 - Math.Pow(1 - alpha, n)) / alpha;
         for (int h = 0; h < forecast.Length; h++)
         {
@@ -140,14 +134,7 @@ public sealed class OptimisedThetaMethod : IForecastMethod
         var x = ThetaMethod.SeasonallyAdjusted(history, m, figure, workspace, out bool seasonal);
         (double alpha, double sesLevel) = ThetaMethod.FitSes(x, workspace);
 
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
-        for (int t = 0; t < n; t++)
-        {
-            double tt = t + 1;
-            sx += tt; sy += x[t]; sxx += tt * tt; sxy += tt * x[t];
-        }
-        double b = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-        double a = (sy - b * sx) / n;
+        (double a, double b) = Statistics.LeastSquaresLine(x);
 
         // For each θ the initial level ℓ₀ enters every prediction linearly (with weight (1 − α)^t), so its
         // least-squares value has a closed form: run with ℓ₀ = 0, then solve.
