@@ -22,12 +22,12 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData("edgeinv: Unrecognized command or argument 'count'.", "count")]
+    [InlineData("edgeinv: unknown argument 'count'", "count")]
     [InlineData("edgeinv detect: give one or more images or folders of images", "detect")]
     [InlineData("edgeinv detect: --iou must be a number from 0.01 to 1, not 'x'", "detect", "a.jpg", "--iou", "x")]
     [InlineData("edgeinv detect: Required argument missing for option: '--model'.", "detect", "a.jpg", "--model")]
     [InlineData("edgeinv eval: Option '--data' is required.", "eval")]
-    [InlineData("edgeinv demo: Unrecognized command or argument 'extra'.", "demo", "extra")]
+    [InlineData("edgeinv demo: unknown argument 'extra'", "demo", "extra")]
     [InlineData("edgeinv demo: --threads must be a whole number from 0 to 256, not '-1'", "demo", "--threads", "-1")]
     [InlineData("edgeinv bench-vision: --runs must be a whole number from 2 to 1000, not '1'", "bench-vision", "--runs", "1")]
     public void Usage_error_is_one_line_naming_the_argument_and_exit_2(string expected, params string[] args)

@@ -27,10 +27,11 @@ public sealed class ForecastCommandLineTests
 
     [Theory]
     [InlineData("", "forecast: Required command was not provided.")]
-    [InlineData("forecast", "forecast: Unrecognized command or argument 'forecast'.")]
+    [InlineData("forecast", "forecast: unknown argument 'forecast'")]
     [InlineData("eval", "forecast eval: Option '--data' is required.")]
+    [InlineData("eval --dta x.csv", "forecast eval: unknown argument '--dta'")]
     [InlineData("eval --data x.csv --threads 0", "forecast eval: --threads must be a whole number from 1 to 1024, not '0'")]
-    [InlineData("eval --data x.csv --bogus", "forecast eval: Unrecognized command or argument '--bogus'.")]
+    [InlineData("eval --data x.csv --bogus", "forecast eval: unknown argument '--bogus'")]
     [InlineData("run --db x.sqlite --as-of 2024-13-01", "forecast run: --as-of '2024-13-01' is not yyyy-MM-dd")]
     [InlineData("run --db x.sqlite --horizon -3", "forecast run: --horizon must be a whole number from 1 to 100000, not '-3'")]
     [InlineData("run --db x.sqlite --postgres Host=h", "forecast run: give either --db or --postgres, not both")]

@@ -30,10 +30,16 @@ internal static class ToolCommandLine
             return parsed;
         }
 
-        // The last error is the most specific: the parser reports a missing command before the word meant as one.
-        stderr.WriteLine($"{Prefix(parsed, name)}: {parsed.Errors[^1].Message}");
+        stderr.WriteLine($"{Prefix(parsed, name)}: {FirstError(parsed)}");
         return null;
     }
+
+    /// <summary>
+    /// The error to show: a word the parser did not recognise first (it is usually the cause of the rest, such as
+    /// a required option reported missing because its name was mistyped), otherwise the first error.
+    /// </summary>
+    public static string FirstError(ParseResult parsed) =>
+        parsed.UnmatchedTokens.Count > 0 ? $"unknown argument '{parsed.UnmatchedTokens[0]}'" : parsed.Errors[0].Message;
 
     /// <summary>Runs the parsed command (or the help) with its output on the given writers; exceptions reach the caller.</summary>
     public static int Invoke(ParseResult parsed, TextWriter stdout, TextWriter stderr) =>
