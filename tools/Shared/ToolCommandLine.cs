@@ -36,10 +36,12 @@ internal static class ToolCommandLine
 
     /// <summary>
     /// The error to show: a word the parser did not recognise first (it is usually the cause of the rest, such as
-    /// a required option reported missing because its name was mistyped), otherwise the first error.
+    /// a required option reported missing because its name was mistyped), otherwise the first error, on one line.
     /// </summary>
     public static string FirstError(ParseResult parsed) =>
-        parsed.UnmatchedTokens.Count > 0 ? $"unknown argument '{parsed.UnmatchedTokens[0]}'" : parsed.Errors[0].Message;
+        parsed.UnmatchedTokens.Count > 0
+            ? $"unknown argument '{parsed.UnmatchedTokens[0]}'"
+            : string.Join(' ', parsed.Errors[0].Message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Runs the parsed command (or the help) with its output on the given writers; exceptions reach the caller.</summary>
     public static int Invoke(ParseResult parsed, TextWriter stdout, TextWriter stderr) =>
