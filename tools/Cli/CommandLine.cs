@@ -19,7 +19,7 @@ internal static class CommandLine
     public const int Fatal = 2;
 
     /// <summary>--verbose, on every command: a reported error also prints its stack trace.</summary>
-    internal static readonly Option<bool> Verbose = new("--verbose") { Description = "print the stack trace with an error", Recursive = true };
+    private static readonly Option<bool> Verbose = new("--verbose") { Description = "print the stack trace with an error", Recursive = true };
 
     public static async Task<int> RunAsync(string[] args)
     {
