@@ -21,16 +21,20 @@ namespace EdgeInventory.Agent;
 /// <summary>Builds the agent: configuration, services, endpoints. <c>Program</c> only calls <see cref="RunAsync"/>.</summary>
 public static class AgentHost
 {
-    public const string Usage = "usage: edgeinv agent --config FILE [--reset-reference CAMERA_ID]";
-
     /// <summary>Parses the command line, builds and runs the agent until it is stopped; returns the exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        System.CommandLine.ParseResult parsed = AgentCommandLine.Parse(args);
+        if (AgentCommandLine.AsksForInformation(parsed))
+        {
+            return parsed.Invoke();
+        }
+
         WebApplication app;
         try
         {
-            app = Build(args);
+            app = Build(parsed);
         }
         catch (AgentConfigurationException e)
         {
@@ -43,9 +47,11 @@ public static class AgentHost
     }
 
     /// <summary>Builds the agent from <c>--config FILE</c>; throws <see cref="AgentConfigurationException"/> naming the problem.</summary>
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args) => Build(AgentCommandLine.Parse(args));
+
+    private static WebApplication Build(System.CommandLine.ParseResult args)
     {
-        (string configFile, string? resetCamera) = ParseArguments(args);
+        (string configFile, string? resetCamera) = AgentCommandLine.Read(args);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddAgentSources(configFile);
@@ -168,26 +174,5 @@ public static class AgentHost
         {
             throw new AgentConfigurationException($"Agent:Http:CertificatePath: {http.CertificatePath} cannot be loaded: {e.Message}", e);
         }
-    }
-
-    private static (string ConfigFile, string? ResetCamera) ParseArguments(string[] args)
-    {
-        string? config = null, reset = null;
-        for (int i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--config" when i + 1 < args.Length:
-                    config = args[++i];
-                    break;
-                case "--reset-reference" when i + 1 < args.Length:
-                    reset = args[++i];
-                    break;
-                default:
-                    throw new AgentConfigurationException($"unknown or incomplete argument '{args[i]}'\n{Usage}");
-            }
-        }
-
-        return config is null ? throw new AgentConfigurationException("--config FILE is required\n" + Usage) : (config, reset);
     }
 }

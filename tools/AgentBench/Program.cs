@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using EdgeInventory.AgentBench;
+using EdgeInventory.Tools;
 
 if (args.Length > 0 && args[0] == "--bdn")
 {
@@ -9,37 +11,48 @@ if (args.Length > 0 && args[0] == "--bdn")
     return 0;
 }
 
-string mode = args.Length > 0 ? args[0] : "all";
-int cameras = ArgInt(args, "--cameras", 4);
-int seconds = ArgInt(args, "--seconds", 20);
-string model = ArgString(args, "--model", Path.Combine(Bench.RepoRoot(), "models", "shelf-detector.onnx"));
-string work = Path.Combine(Path.GetTempPath(), "edgeinv-bench-agent");
-Directory.CreateDirectory(work);
-
-CaptureFigures? capture = null;
-if (mode is "all" or "capture")
+var mode = new Argument<string>("mode") { Description = "capture, capacity or all", DefaultValueFactory = _ => "all" };
+mode.Validators.Add(r =>
 {
-    capture = await CaptureBench.RunAsync(work, cameras, TimeSpan.FromSeconds(seconds));
-}
-
-if (mode is "all" or "capacity")
+    if (r.GetValueOrDefault<string>() is not ("all" or "capture" or "capacity") and { } other)
+    {
+        r.AddError($"mode must be all, capture or capacity, not '{other}'");
+    }
+});
+var cameras = ToolCommandLine.Number("--cameras", 1, 256, 4, "cameras captured at once (capture)");
+var seconds = ToolCommandLine.Number("--seconds", 1, 3600, 20, "how long capture is measured");
+var model = new Option<string>("--model")
 {
-    CapacityBench.Run(model, capture?.KeyframeCpuPerCamera, capture?.FullDecodeCpuPerCamera);
-}
-
-return 0;
-
-static int ArgInt(string[] a, string name, int fallback)
+    Description = "the detector timed per frame (capacity)",
+    HelpName = "FILE",
+    DefaultValueFactory = _ => Path.Combine(Bench.RepoRoot(), "models", "shelf-detector.onnx"),
+};
+var root = new RootCommand("tools/edgeinv bench agent: capture CPU and memory per camera (real ffmpeg), detector time per frame, cameras per device. " +
+    "--bdn ARGS runs the BenchmarkDotNet counting-path benchmarks with BenchmarkDotNet's own arguments.")
 {
-    int i = Array.IndexOf(a, name);
-    return i >= 0 && i + 1 < a.Length ? int.Parse(a[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
-
-static string ArgString(string[] a, string name, string fallback)
+    mode, cameras, seconds, model,
+};
+root.SetAction(async (parsed, _) =>
 {
-    int i = Array.IndexOf(a, name);
-    return i >= 0 && i + 1 < a.Length ? a[i + 1] : fallback;
-}
+    string chosen = parsed.GetValue(mode)!;
+    string work = Path.Combine(Path.GetTempPath(), "edgeinv-bench-agent");
+    Directory.CreateDirectory(work);
+
+    CaptureFigures? capture = null;
+    if (chosen is "all" or "capture")
+    {
+        capture = await CaptureBench.RunAsync(work, parsed.GetValue(cameras), TimeSpan.FromSeconds(parsed.GetValue(seconds)));
+    }
+
+    if (chosen is "all" or "capacity")
+    {
+        CapacityBench.Run(parsed.GetValue(model)!, capture?.KeyframeCpuPerCamera, capture?.FullDecodeCpuPerCamera);
+    }
+
+    return 0;
+});
+ParseResult? parsed = ToolCommandLine.Parse(root, "bench agent", args, Console.Error);
+return parsed is null ? ToolCommandLine.UsageError : await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 
 namespace EdgeInventory.AgentBench
 {

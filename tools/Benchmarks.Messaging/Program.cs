@@ -1,9 +1,11 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeInventory.Contracts;
 using EdgeInventory.Messaging;
 using EdgeInventory.Mqtt;
 using EdgeInventory.Testing;
+using EdgeInventory.Tools;
 using Microsoft.Data.Sqlite;
 
 // bench outbox [--events N] [--batch B] [--zones Z] [--latency-events N] [--latency-rate R]
@@ -12,12 +14,31 @@ using Microsoft.Data.Sqlite;
 //    N / (first enqueue → last PUBACK and delete).
 // 2. Latency at a light load: one event per transaction at R events/s; latency is from just before the
 //    state-change transaction begins to the relay seeing its PUBACK; the part after the commit is shown apart.
-var options = Parse(args);
-int events = options.GetValueOrDefault("events", 50_000);
-int batch = options.GetValueOrDefault("batch", 100);
-int zones = options.GetValueOrDefault("zones", 64);
-int latencyEvents = options.GetValueOrDefault("latency-events", 1_000);
-int latencyRate = options.GetValueOrDefault("latency-rate", 100);
+var eventsOption = ToolCommandLine.Number("--events", 1, int.MaxValue, 50_000, "events enqueued for the throughput run");
+var batchOption = ToolCommandLine.Number("--batch", 1, int.MaxValue, 100, "events per enqueue transaction");
+var zonesOption = ToolCommandLine.Number("--zones", 1, int.MaxValue, 64, "distinct zones the events come from");
+var latencyEventsOption = ToolCommandLine.Number("--latency-events", 1, int.MaxValue, 1_000, "events of the latency run, one per transaction");
+var latencyRateOption = ToolCommandLine.Number("--latency-rate", 1, int.MaxValue, 100, "events per second of the latency run");
+var root = new RootCommand("tools/edgeinv bench outbox: outbox -> broker throughput (synchronous=FULL) and state change -> PUBACK latency against a real mosquitto.")
+{
+    eventsOption, batchOption, zonesOption, latencyEventsOption, latencyRateOption,
+};
+ParseResult? parsed = ToolCommandLine.Parse(root, "bench outbox", args, Console.Error);
+if (parsed is null)
+{
+    return ToolCommandLine.UsageError;
+}
+
+if (parsed.Action is not null)
+{
+    return ToolCommandLine.Invoke(parsed, Console.Out, Console.Error); // --help or --version
+}
+
+int events = parsed.GetValue(eventsOption);
+int batch = parsed.GetValue(batchOption);
+int zones = parsed.GetValue(zonesOption);
+int latencyEvents = parsed.GetValue(latencyEventsOption);
+int latencyRate = parsed.GetValue(latencyRateOption);
 
 var users = new Dictionary<string, string> { ["s042"] = "bench-s042", ["cloud"] = "bench-cloud" };
 using MosquittoBroker broker = MosquittoBroker.Start(users);
@@ -247,19 +268,3 @@ static DiscrepancyEvent Discrepancy(string zone) => new()
     ExpectedUnits = 12,
     StartedAt = DateTimeOffset.UtcNow,
 };
-
-static Dictionary<string, int> Parse(string[] args)
-{
-    var parsed = new Dictionary<string, int>();
-    for (int i = 0; i + 1 < args.Length; i += 2)
-    {
-        int value = 0;
-        if (!args[i].StartsWith("--", StringComparison.Ordinal) || !int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out value) || value <= 0)
-        {
-            Console.Error.WriteLine($"bench outbox: bad argument '{args[i]} {args[i + 1]}' (options: --events --batch --zones --latency-events --latency-rate, positive integers)");
-            Environment.Exit(2);
-        }
-        parsed[args[i][2..]] = value;
-    }
-    return parsed;
-}

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using EdgeInventory.Tools;
 using EdgeInventory.Onnx;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
@@ -12,13 +14,33 @@ namespace EdgeInventory.Cli;
 /// </summary>
 internal static class BenchVisionCommand
 {
-    public static int Run(Arguments args, TextWriter stdout)
+    private static readonly Option<string?> BenchModel = new("--bench-model") { Description = "a second model to time when --model is not given", HelpName = "FILE" };
+    private static readonly Option<string> Images = new("--images")
     {
-        string? benchModel = args.Value("--bench-model");
+        Description = "the images to time",
+        HelpName = "DIR",
+        DefaultValueFactory = _ => Path.Combine(ModelOptions.RepositoryFolder("models") ?? "models", "samples", "images"),
+    };
+
+    private static readonly Option<int> Runs = ToolCommandLine.Number("--runs", 2, 1000, 6, "passes over the images; the first is warm-up");
+
+    public static Command Create()
+    {
+        var command = new Command("bench-vision", "Stage timings per image against the bare ONNX Runtime run of the same model (tools/edgeinv bench vision).")
+        {
+            BenchModel, Images, Runs,
+        };
+        ModelOptions.AddTo(command);
+        command.SetAction(r => Run(r, r.InvocationConfiguration.Output));
+        return command;
+    }
+
+    public static int Run(ParseResult args, TextWriter stdout)
+    {
+        string? benchModel = args.GetValue(BenchModel);
         ModelOptions modelOptions = ModelOptions.Read(args);
-        string imagesDir = args.Value("--images") ?? Path.Combine(ModelOptions.RepositoryFolder("models") ?? "models", "samples", "images");
-        int runs = args.Int("--runs", 2, 1000) ?? 6;
-        args.NoPositionals();
+        string imagesDir = args.GetValue(Images)!;
+        int runs = args.GetValue(Runs);
 
         var models = new List<string>();
         if (!modelOptions.IsDefaultModel || File.Exists(modelOptions.ModelPath))

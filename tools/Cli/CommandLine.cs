@@ -1,4 +1,7 @@
+using System.CommandLine;
+using System.CommandLine.Help;
 using EdgeInventory.Onnx;
+using EdgeInventory.Tools;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
 
@@ -15,37 +18,40 @@ internal static class CommandLine
     public const int SomeFailed = 1;
     public const int Fatal = 2;
 
+    /// <summary>--verbose, on every command: a reported error also prints its stack trace.</summary>
+    private static readonly Option<bool> Verbose = new("--verbose") { Description = "print the stack trace with an error", Recursive = true };
+
     public static async Task<int> RunAsync(string[] args)
     {
-        bool verbose = args.Contains("--verbose");
-        string command = args.Length > 0 ? args[0] : "help";
-        if (args.Contains("--help") || args.Contains("-h"))
+        RootCommand root = new("EdgeInventory's detector on still images: detect, eval, demo and bench-vision (run through tools/edgeinv).")
         {
-            return Help();
+            DetectCommand.Create(),
+            DemoCommand.Create(),
+            EvalCommand.Create(),
+            BenchVisionCommand.Create(),
+            Verbose,
+        };
+        root.SetAction(r => new HelpAction().Invoke(r)); // no command: the usage, as --help
+        ParseResult? parsed = ToolCommandLine.Parse(root, "edgeinv", args, Console.Error);
+        if (parsed is null)
+        {
+            return Fatal;
         }
 
-        var rest = new Arguments(args.Skip(1).Where(a => a != "--verbose").ToArray());
+        string command = ToolCommandLine.Prefix(parsed, "edgeinv");
         try
         {
-            return command switch
-            {
-                "detect" => DetectCommand.Run(rest, Console.Out),
-                "demo" => DemoCommand.Run(rest, Console.Out),
-                "eval" => EvalCommand.Run(rest, Console.Out),
-                "bench-vision" => BenchVisionCommand.Run(rest, Console.Out),
-                "help" or "--help" or "-h" => Help(),
-                _ => throw new UsageException($"unknown command '{command}'"),
-            };
+            return ToolCommandLine.Invoke(parsed, Console.Out, Console.Error);
         }
         catch (UsageException e)
         {
-            await Console.Error.WriteLineAsync($"edgeinv {command}: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"{command}: {e.Message}").ConfigureAwait(false);
             return Fatal;
         }
         catch (Exception e) when (IsReportable(e))
         {
-            await Console.Error.WriteLineAsync($"edgeinv {command}: {Describe(e)}").ConfigureAwait(false);
-            if (verbose)
+            await Console.Error.WriteLineAsync($"{command}: {Describe(e)}").ConfigureAwait(false);
+            if (parsed.GetValue(Verbose))
             {
                 await Console.Error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
             }
@@ -66,19 +72,6 @@ internal static class CommandLine
     private static bool IsReportable(Exception e) => e is OrtException or OrtLibraryException or ExecutionProviderUnavailableException
         or ModelFormatException or ImageDecodeException or FileNotFoundException or DirectoryNotFoundException
         or DllNotFoundException or ArgumentException or IOException or UnauthorizedAccessException;
-
-    private static int Help()
-    {
-        Console.WriteLine("""
-            usage: edgeinv <command> [options]
-              detect <image|dir>... [--model M] [--conf C] [--iou I] [--max-det N] [--json] [--annotate DIR]
-                                    [--provider cpu|cuda|tensorrt] [--cpu-fallback] [--threads N]
-              demo [--out DIR]
-              eval --model M --data DIR [--json] [--conf C]
-              bench-vision [--images DIR] [--model M] [--runs N]
-            """);
-        return Ok;
-    }
 }
 
 /// <summary>A usage mistake: wrong or missing option.</summary>

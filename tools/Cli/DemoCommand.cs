@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
@@ -11,11 +12,28 @@ namespace EdgeInventory.Cli;
 /// </summary>
 internal static class DemoCommand
 {
-    public static int Run(Arguments args, TextWriter stdout)
+    private static readonly Option<string> OutDir = new("--out")
     {
-        string outDir = args.Value("--out") ?? Path.Combine(Path.GetTempPath(), "edgeinv-demo");
+        Description = "where the annotated photos go",
+        HelpName = "DIR",
+        DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "edgeinv-demo"),
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("demo", "Count the products on the sample shelf photos (models/samples) with the default model and write annotated copies.")
+        {
+            OutDir,
+        };
+        ModelOptions.AddTo(command);
+        command.SetAction(r => Run(r, r.InvocationConfiguration.Output));
+        return command;
+    }
+
+    public static int Run(ParseResult args, TextWriter stdout)
+    {
+        string outDir = args.GetValue(OutDir)!;
         ModelOptions modelOptions = ModelOptions.Read(args);
-        args.NoPositionals();
         string samples = Path.Combine(ModelOptions.RepositoryFolder("models") ?? "models", "samples");
         List<string> images = ImageFiles.Expand([Path.Combine(samples, "images")]);
         if (images.Count == 0)

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using EdgeInventory.Tools;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
 using EdgeInventory.Vision.Yolo;
@@ -11,18 +13,36 @@ namespace EdgeInventory.Cli;
 /// </summary>
 internal static class DetectCommand
 {
-    public static int Run(Arguments args, TextWriter stdout)
+    private static readonly Argument<string[]> Inputs = ToolCommandLine.Files("image|dir", "JPEG or PNG images, or folders of them");
+    private static readonly Option<float?> Confidence = ToolCommandLine.OptionalNumber("--conf", 0f, 1f, "confidence threshold (default: the model's edgeinv_conf)");
+    private static readonly Option<float?> IoU = ToolCommandLine.OptionalNumber("--iou", 0.01f, 1f, "IoU threshold of non-maximum suppression");
+    private static readonly Option<int?> MaxDetections = ToolCommandLine.OptionalNumber("--max-det", 1, 100_000, "most detections per image");
+    private static readonly Option<bool> Json = new("--json") { Description = "one JSON object per image per line: boxes, counts, stage timings" };
+    private static readonly Option<string?> Annotate = new("--annotate") { Description = "write each image with its boxes drawn into DIR", HelpName = "DIR" };
+
+    public static Command Create()
+    {
+        var command = new Command("detect", "Detect and count products on images; a bad image is reported and the rest still processed (exit 1).")
+        {
+            Inputs, Confidence, IoU, MaxDetections, Json, Annotate,
+        };
+        ModelOptions.AddTo(command);
+        command.SetAction(r => Run(r, r.InvocationConfiguration.Output));
+        return command;
+    }
+
+    public static int Run(ParseResult args, TextWriter stdout)
     {
         ModelOptions modelOptions = ModelOptions.Read(args);
         var settings = new DetectionSettings
         {
-            Confidence = args.Float("--conf", 0f, 1f),
-            IoU = args.Float("--iou", 0.01f, 1f),
-            MaxDetections = args.Int("--max-det", 1, 100_000),
+            Confidence = args.GetValue(Confidence),
+            IoU = args.GetValue(IoU),
+            MaxDetections = args.GetValue(MaxDetections),
         };
-        bool json = args.Flag("--json");
-        string? annotateDir = args.Value("--annotate");
-        List<string> inputs = args.Positionals();
+        bool json = args.GetValue(Json);
+        string? annotateDir = args.GetValue(Annotate);
+        List<string> inputs = [.. args.GetValue(Inputs) ?? []];
         if (inputs.Count == 0)
         {
             throw new UsageException("give one or more images or folders of images");

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using EdgeInventory.Tools;
 using EdgeInventory.Vision.Evaluation;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
@@ -16,14 +18,29 @@ internal static class EvalCommand
     private const float ApConfidence = 0.001f;
     private const int ApMaxDetections = 1000;
 
-    public static int Run(Arguments args, TextWriter stdout)
+    private static readonly Option<string> Data = new("--data") { Description = "a folder with images/ and labels/ (YOLO text, same file stems)", HelpName = "DIR", Required = true };
+    private static readonly Option<string?> Split = new("--split") { Description = "a subfolder of images/ and labels/ (train, val, ...)", HelpName = "S" };
+    private static readonly Option<float?> Confidence = ToolCommandLine.OptionalNumber("--conf", 0f, 1f, "operating threshold for precision, recall and counts (default: the model's edgeinv_conf)");
+    private static readonly Option<bool> Json = new("--json") { Description = "the figures as one JSON line" };
+
+    public static Command Create()
+    {
+        var command = new Command("eval", "Accuracy of a detector on a labelled folder: AP50, AP50-95, precision, recall, count errors, speed.")
+        {
+            Data, Split, Confidence, Json,
+        };
+        ModelOptions.AddTo(command);
+        command.SetAction(r => Run(r, r.InvocationConfiguration.Output));
+        return command;
+    }
+
+    public static int Run(ParseResult args, TextWriter stdout)
     {
         ModelOptions modelOptions = ModelOptions.Read(args);
-        string data = args.Value("--data") ?? throw new UsageException("--data DIR is needed (a folder with images/ and labels/)");
-        string? split = args.Value("--split");
-        float? conf = args.Float("--conf", 0f, 1f);
-        bool json = args.Flag("--json");
-        args.NoPositionals();
+        string data = args.GetValue(Data)!;
+        string? split = args.GetValue(Split);
+        float? conf = args.GetValue(Confidence);
+        bool json = args.GetValue(Json);
 
         string imagesDir = Path.Combine(data, "images", split ?? string.Empty);
         string labelsDir = Path.Combine(data, "labels", split ?? string.Empty);

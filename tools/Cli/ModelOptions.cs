@@ -1,4 +1,6 @@
+using System.CommandLine;
 using EdgeInventory.Onnx;
+using EdgeInventory.Tools;
 using EdgeInventory.Vision.Yolo;
 
 namespace EdgeInventory.Cli;
@@ -8,13 +10,34 @@ internal sealed record ModelOptions(string ModelPath, bool IsDefaultModel, Infer
 {
     public const string DefaultModelFile = "shelf-detector.onnx";
 
-    public static ModelOptions Read(Arguments args)
+    private static readonly Option<string?> Model = new("--model")
     {
-        string? model = args.Value("--model");
-        string? provider = args.Value("--provider");
-        bool fallback = args.Flag("--cpu-fallback");
-        int threads = args.Int("--threads", 0, 256) ?? 0;
-        string? library = args.Value("--ort-library");
+        Description = $"an Ultralytics YOLO ONNX export (default: models/{DefaultModelFile}, or EDGEINV_MODEL)",
+        HelpName = "FILE",
+    };
+
+    private static readonly Option<string?> Provider = new("--provider") { Description = "execution provider: cpu, cuda or tensorrt (default cpu)", HelpName = "EP" };
+    private static readonly Option<bool> CpuFallback = new("--cpu-fallback") { Description = "run on the CPU, with a warning, when the provider cannot be used" };
+    private static readonly Option<int> Threads = ToolCommandLine.Number("--threads", 0, 256, 0, "intra-op threads (0: ONNX Runtime's choice)");
+    private static readonly Option<string?> OrtLibraryPath = new("--ort-library") { Description = "the libonnxruntime.so to load (default: EDGEINV_ORT_LIBRARY)", HelpName = "FILE" };
+
+    /// <summary>Adds the model options to a command that loads a detector.</summary>
+    public static void AddTo(Command command)
+    {
+        command.Add(Model);
+        command.Add(Provider);
+        command.Add(CpuFallback);
+        command.Add(Threads);
+        command.Add(OrtLibraryPath);
+    }
+
+    public static ModelOptions Read(ParseResult args)
+    {
+        string? model = args.GetValue(Model);
+        string? provider = args.GetValue(Provider);
+        bool fallback = args.GetValue(CpuFallback);
+        int threads = args.GetValue(Threads);
+        string? library = args.GetValue(OrtLibraryPath);
         if (library is not null)
         {
             OrtLibrary.Configure(library);

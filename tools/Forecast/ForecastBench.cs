@@ -1,8 +1,10 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeInventory.Forecasting.Data;
 using EdgeInventory.Forecasting.Evaluation;
 using EdgeInventory.Forecasting.Methods;
+using EdgeInventory.Tools;
 
 namespace EdgeInventory.Forecast.Cli;
 
@@ -14,11 +16,30 @@ internal static class ForecastBench
 {
     private static readonly string[] Methods = ["ets", "theta", "croston"];
 
-    public static int Bench(string[] args, TextWriter stdout)
+    public static Command CreateBenchCommand()
     {
-        var options = ForecastCommands.ParseOptions(args, flags: [], values: ["--data", "--series", "--out"]);
-        string data = options.GetValueOrDefault("--data") ?? throw new UsageException("bench needs --data FILE");
-        int count = int.Parse(options.GetValueOrDefault("--series") ?? "100", CultureInfo.InvariantCulture);
+        var data = new Option<string>("--data") { Description = "long-format CSV (M3's m3_long.csv)", HelpName = "FILE", Required = true };
+        var series = ToolCommandLine.Number("--series", 1, int.MaxValue, 100, "the first N MONTHLY series");
+        var output = new Option<string?>("--out") { Description = "the timings as CSV, in bench_r.R's shape", HelpName = "FILE" };
+        var command = new Command("bench", "One-thread ets / theta / croston timings on the first N monthly series (the C# half of bench forecast --with-r).")
+        {
+            data, series, output,
+        };
+        command.SetAction(r => Bench(r.GetValue(data)!, r.GetValue(series), r.GetValue(output), r.InvocationConfiguration.Output));
+        return command;
+    }
+
+    public static Command CreateCompareCommand()
+    {
+        var csharp = new Option<string>("--csharp") { Description = "bench --out's CSV", HelpName = "FILE", Required = true };
+        var r = new Option<string>("--r") { Description = "bench_r.R's CSV", HelpName = "FILE", Required = true };
+        var command = new Command("compare", "The C# and R timings side by side.") { csharp, r };
+        command.SetAction(p => Compare(p.GetValue(csharp)!, p.GetValue(r)!, p.InvocationConfiguration.Output));
+        return command;
+    }
+
+    private static int Bench(string data, int count, string? outPath, TextWriter stdout)
+    {
         var series = LongCsvReader.Read(data).Where(s => s.Period == "MONTHLY").Take(count).ToList();
         var workspace = new ForecastWorkspace();
         var lines = new List<string> { "\"method\",\"series\",\"seconds\",\"smape\"" };
@@ -41,16 +62,15 @@ internal static class ForecastBench
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name,-8} {series.Count} series  {seconds * 1000 / series.Count,9:F3} ms/series  sMAPE {smape / series.Count:F2}"));
         }
-        if (options.GetValueOrDefault("--out") is { } path)
-            File.WriteAllLines(path, lines);
+        if (outPath is not null)
+            File.WriteAllLines(outPath, lines);
         return 0;
     }
 
-    public static int Compare(string[] args, TextWriter stdout)
+    private static int Compare(string csharpPath, string rPath, TextWriter stdout)
     {
-        var options = ForecastCommands.ParseOptions(args, flags: [], values: ["--csharp", "--r"]);
-        var csharp = Read(options.GetValueOrDefault("--csharp") ?? throw new UsageException("compare needs --csharp FILE"));
-        var r = Read(options.GetValueOrDefault("--r") ?? throw new UsageException("compare needs --r FILE"));
+        var csharp = Read(csharpPath);
+        var r = Read(rPath);
         stdout.WriteLine($"{"method",-8} {"series",6} {"C# ms/series",13} {"R ms/series",12} {"speed-up",9} {"C# sMAPE",9} {"R sMAPE",8} {"rel. diff",9}");
         foreach (var (method, c) in csharp)
         {

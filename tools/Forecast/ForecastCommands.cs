@@ -1,152 +1,204 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using EdgeInventory.Forecasting.Data;
 using EdgeInventory.Forecasting.Evaluation;
 using EdgeInventory.Forecasting.Methods;
+using EdgeInventory.Tools;
 
 namespace EdgeInventory.Forecast.Cli;
 
 /// <summary>The command-line front of the forecasting library: <c>eval</c> and <c>run</c>.</summary>
 internal static class ForecastCommands
 {
+    private const string Name = "forecast";
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        RootCommand root = new("The command-line front of the forecasting library (run through tools/edgeinv forecast).")
         {
-            stdout.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
-        }
+            EvalCommand(),
+            SimulateCommand(),
+            RunCommand(),
+            InitDbCommand(),
+            DailyBench.CreateCommand(),
+            ForecastBench.CreateBenchCommand(),
+            ForecastBench.CreateCompareCommand(),
+        };
+        ParseResult? parsed = ToolCommandLine.Parse(root, Name, args, stderr);
+        if (parsed is null) return ToolCommandLine.UsageError;
         try
         {
-            return args[0] switch
-            {
-                "eval" => Eval(args[1..], stdout, stderr),
-                "simulate" => Simulate(args[1..], stdout),
-                "run" => RunBatch(args[1..], stdout, stderr),
-                "init-db" => InitDb(args[1..], stdout),
-                "bench-daily" => DailyBench.Run(args[1..], stdout),
-                "bench" => ForecastBench.Bench(args[1..], stdout),
-                "compare" => ForecastBench.Compare(args[1..], stdout),
-                _ => throw new UsageException($"unknown forecast command '{args[0]}'"),
-            };
+            return ToolCommandLine.Invoke(parsed, stdout, stderr);
         }
         catch (UsageException ex)
         {
-            stderr.WriteLine($"forecast: {ex.Message}");
-            stderr.WriteLine(Usage);
-            return 2;
+            stderr.WriteLine($"{ToolCommandLine.Prefix(parsed, Name)}: {ex.Message}");
+            return ToolCommandLine.UsageError;
         }
         catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or ArgumentException or System.Data.Common.DbException)
         {
-            stderr.WriteLine($"forecast: {ex.Message}");
+            stderr.WriteLine($"{ToolCommandLine.Prefix(parsed, Name)}: {ex.Message}");
             return 1;
         }
     }
 
-    private const string Usage = """
-        usage: forecast eval --data FILE [--methods a,b,...] [--json] [--threads N] [--show-fallbacks]
-                 [--holdout]  score on each series' training part with its last horizon held out (for tuning)
-                 [--holdout-origins K]  with --holdout: the origin K horizons back (default 1)
-                 [--dump FILE]  every forecast as CSV (method,id,h,forecast,actual), for offline analysis of combinations
-                 [--ets-screening N] [--ets-refine K]  ETS search budgets (tuning; defaults 60 and 2)
-                 methods: naive, snaive, mean, ets, theta, ets-theta, ses, damped, croston, sba, tsb, adida, imapa, auto
-               forecast simulate --data FILE [--methods a,b,...] [--fill-rate 0.95] [--lead-time 1]
-                 order-up-to replay of each series' test part, S set from each method's forecast
-               forecast run (--db FILE.sqlite | --postgres CONNSTRING | --csv DIR [--out DIR]) [--partition i/N]
-                 [--method daily] [--horizon 28] [--as-of yyyy-MM-dd] [--history-days 365]
-                 [--censored impute|interpolate|exclude|keep] [--run-id ID] [--threads N] [--show-fallbacks]
-                 forecasts, stock-out dates and reorder recommendations per store x SKU, written back
-               forecast init-db (--db FILE.sqlite | --postgres CONNSTRING)   create the batch tables
-               forecast bench-daily [--series 1000000] [--days 365] [--threads 2] [--method daily]
-                 generated daily series (intermittent and smooth mixed), forecast and timed
-        """;
-
-    private static int InitDb(string[] args, TextWriter stdout)
+    private static Option<string> Methods(string defaultValue) => new("--methods")
     {
-        var options = ParseOptions(args, flags: [], values: ["--db", "--postgres"]);
-        using var store = OpenSql(options, create: true) ?? throw new UsageException("init-db needs --db FILE or --postgres CONNSTRING");
-        store.CreateSchema();
-        stdout.WriteLine("batch tables ready: demand_history, stock_levels, replenishment_settings, demand_forecasts, reorder_recommendations");
-        return 0;
+        Description = "comma-separated: naive, snaive, mean, ets, theta, ets-theta, ses, damped, croston, sba, tsb, adida, imapa, auto; a+b+c is their equal-weight mean",
+        HelpName = "a,b,...",
+        DefaultValueFactory = _ => defaultValue,
+    };
+
+    private static List<IForecastMethod> CreateMethods(string names) =>
+        names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(MethodCatalog.Create).ToList();
+
+    private static Option<string> DataFile() => new("--data") { Description = "series in the long CSV format", HelpName = "FILE", Required = true };
+
+    private static Option<int?> Threads() => ToolCommandLine.OptionalNumber("--threads", 1, 1024, "worker threads (default: as many as the cores)");
+
+    private static Option<bool> ShowFallbacks() => new("--show-fallbacks") { Description = "list every series that fell back, with the reason" };
+
+    /// <summary>--db and --postgres: the SQL store of the batch.</summary>
+    private sealed record SqlOptions(Option<string?> Sqlite, Option<string?> Postgres)
+    {
+        public SqlOptions()
+            : this(new Option<string?>("--db") { Description = "a SQLite database", HelpName = "FILE.sqlite" },
+                new Option<string?>("--postgres") { Description = "a PostgreSQL connection string", HelpName = "CONNSTRING" })
+        {
+        }
+
+        public Batch.SqlBatchStore? Open(ParseResult parsed, bool create)
+        {
+            string? path = parsed.GetValue(Sqlite), cs = parsed.GetValue(Postgres);
+            if (path is not null && cs is not null)
+                throw new UsageException("give either --db or --postgres, not both");
+            if (path is not null) return Batch.SqlBatchStore.OpenSqlite(path, create);
+            if (cs is not null) return Batch.SqlBatchStore.OpenPostgres(cs);
+            return null;
+        }
     }
 
-    private static Batch.SqlBatchStore? OpenSql(Dictionary<string, string?> options, bool create)
+    private static Command InitDbCommand()
     {
-        if (options.ContainsKey("--db") && options.ContainsKey("--postgres"))
-            throw new UsageException("give either --db or --postgres, not both");
-        if (options.GetValueOrDefault("--db") is { } path) return Batch.SqlBatchStore.OpenSqlite(path, create);
-        if (options.GetValueOrDefault("--postgres") is { } cs) return Batch.SqlBatchStore.OpenPostgres(cs);
-        return null;
+        var sql = new SqlOptions();
+        var command = new Command("init-db", "Create the batch tables (schema in tools/Forecast/README.md).") { sql.Sqlite, sql.Postgres };
+        command.SetAction(parsed =>
+        {
+            using var store = sql.Open(parsed, create: true) ?? throw new UsageException("init-db needs --db FILE or --postgres CONNSTRING");
+            store.CreateSchema();
+            parsed.InvocationConfiguration.Output.WriteLine("batch tables ready: demand_history, stock_levels, replenishment_settings, demand_forecasts, reorder_recommendations");
+            return 0;
+        });
+        return command;
     }
 
-    private static int RunBatch(string[] args, TextWriter stdout, TextWriter stderr)
+    private static Command RunCommand()
     {
-        var options = ParseOptions(args, flags: ["--show-fallbacks"], values: ["--db", "--postgres", "--csv", "--out", "--partition", "--method",
-            "--horizon", "--as-of", "--history-days", "--censored", "--run-id", "--threads"]);
-        Forecasting.Batch.SeriesPartition partition;
-        try
+        var sql = new SqlOptions();
+        var csv = new Option<string?>("--csv") { Description = "a folder of CSV input tables", HelpName = "DIR" };
+        var output = new Option<string?>("--out") { Description = "with --csv: where the output tables go (default: the --csv folder)", HelpName = "DIR" };
+        var partition = new Option<Forecasting.Batch.SeriesPartition>("--partition")
         {
-            partition = Forecasting.Batch.SeriesPartition.Parse(options.GetValueOrDefault("--partition") ?? "0/1");
-        }
-        catch (ArgumentException ex)
+            Description = "plan only worker i's share of N (stable key hash)",
+            HelpName = "i/N",
+            DefaultValueFactory = _ => Forecasting.Batch.SeriesPartition.Parse("0/1"),
+            CustomParser = r =>
+            {
+                try
+                {
+                    return Forecasting.Batch.SeriesPartition.Parse(r.Tokens[0].Value);
+                }
+                catch (ArgumentException ex)
+                {
+                    r.AddError(ex.Message);
+                    return default;
+                }
+            },
+        };
+        var method = new Option<string>("--method") { Description = "forecasting method", DefaultValueFactory = _ => "daily" };
+        var horizon = ToolCommandLine.Number("--horizon", 1, 100_000, 28, "days forecast");
+        var asOf = new Option<DateOnly?>("--as-of")
         {
-            throw new UsageException(ex.Message);
-        }
-        int horizon = PositiveInt(options, "--horizon", 28);
-        int historyDays = PositiveInt(options, "--history-days", 365);
-        int threads = options.ContainsKey("--threads") ? PositiveInt(options, "--threads", 1) : -1;
-        string method = options.GetValueOrDefault("--method") ?? "daily";
-        MethodCatalog.Create(method); // validates the name before any data is read
-        DateOnly? asOf = null;
-        if (options.GetValueOrDefault("--as-of") is { } asOfText)
-            asOf = DateOnly.TryParseExact(asOfText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
-                ? d : throw new UsageException($"--as-of '{asOfText}' is not yyyy-MM-dd");
-        string censoredText = options.GetValueOrDefault("--censored") ?? "impute";
-        if (!Enum.TryParse<Forecasting.Demand.CensoredDemandTreatment>(censoredText, ignoreCase: true, out var censored) || int.TryParse(censoredText, out _))
-            throw new UsageException($"--censored '{censoredText}' is not one of impute, interpolate, exclude, keep");
-        var runOptions = new Batch.BatchRunOptions(partition, method, horizon, asOf, historyDays, censored, options.GetValueOrDefault("--run-id"), threads);
+            Description = "the planning day (default: the last day in the history)",
+            HelpName = "yyyy-MM-dd",
+            CustomParser = r => DateOnly.TryParseExact(r.Tokens[0].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+                ? d : Invalid<DateOnly?>(r, $"--as-of '{r.Tokens[0].Value}' is not yyyy-MM-dd"),
+        };
+        var historyDays = ToolCommandLine.Number("--history-days", 1, 100_000, 365, "days of history read per series");
+        var censored = new Option<Forecasting.Demand.CensoredDemandTreatment>("--censored")
+        {
+            Description = "what to do with the days the shelf was empty",
+            HelpName = "impute|interpolate|exclude|keep",
+            DefaultValueFactory = _ => Forecasting.Demand.CensoredDemandTreatment.Impute,
+            CustomParser = r => Enum.TryParse<Forecasting.Demand.CensoredDemandTreatment>(r.Tokens[0].Value, ignoreCase: true, out var c) && !int.TryParse(r.Tokens[0].Value, out _)
+                ? c : Invalid<Forecasting.Demand.CensoredDemandTreatment>(r, $"--censored '{r.Tokens[0].Value}' is not one of impute, interpolate, exclude, keep"),
+        };
+        var runId = new Option<string?>("--run-id") { Description = "the run's id (a rerun of the same id replaces its rows)", HelpName = "ID" };
+        var threads = Threads();
+        var showFallbacks = ShowFallbacks();
+        var command = new Command("run", "Forecasts, stock-out dates and reorder recommendations per store x SKU, written back.")
+        {
+            sql.Sqlite, sql.Postgres, csv, output, partition, method, horizon, asOf, historyDays, censored, runId, threads, showFallbacks,
+        };
+        command.SetAction(parsed =>
+        {
+            var runOptions = new Batch.BatchRunOptions(parsed.GetValue(partition), parsed.GetValue(method)!, parsed.GetValue(horizon), parsed.GetValue(asOf),
+                parsed.GetValue(historyDays), parsed.GetValue(censored), parsed.GetValue(runId), parsed.GetValue(threads) ?? -1);
+            MethodCatalog.Create(runOptions.Method); // validates the name before any data is read
+            Batch.IBatchStore store;
+            if (parsed.GetValue(csv) is { } folder)
+            {
+                if (parsed.GetValue(sql.Sqlite) is not null || parsed.GetValue(sql.Postgres) is not null) throw new UsageException("give one of --db, --postgres or --csv");
+                store = new Batch.CsvBatchStore(folder, parsed.GetValue(output) ?? folder, runOptions.Partition);
+            }
+            else
+            {
+                store = sql.Open(parsed, create: false) ?? throw new UsageException("run needs --db FILE, --postgres CONNSTRING or --csv DIR");
+            }
+            return RunBatch(store, runOptions, parsed.GetValue(showFallbacks), parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error);
+        });
+        return command;
+    }
 
-        Batch.IBatchStore store;
-        if (options.GetValueOrDefault("--csv") is { } folder)
-        {
-            if (options.ContainsKey("--db") || options.ContainsKey("--postgres")) throw new UsageException("give one of --db, --postgres or --csv");
-            store = new Batch.CsvBatchStore(folder, options.GetValueOrDefault("--out") ?? folder, partition);
-        }
-        else
-        {
-            store = OpenSql(options, create: false) ?? throw new UsageException("run needs --db FILE, --postgres CONNSTRING or --csv DIR");
-        }
+    private static T Invalid<T>(System.CommandLine.Parsing.ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return default!;
+    }
+
+    private static int RunBatch(Batch.IBatchStore store, Batch.BatchRunOptions runOptions, bool showFallbacks, TextWriter stdout, TextWriter stderr)
+    {
         Batch.BatchRunSummary summary;
         using (store)
             summary = Batch.BatchRunner.Run(store, runOptions);
         var fallbacks = summary.Outcomes.Where(o => o.Fallback is not null).ToList();
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"run {summary.RunId}: partition {partition}, {summary.SeriesPlanned} of {summary.SeriesInStore} series planned, as of {summary.AsOf:yyyy-MM-dd}, horizon {horizon} days, method {method}"));
+            $"run {summary.RunId}: partition {runOptions.Partition}, {summary.SeriesPlanned} of {summary.SeriesInStore} series planned, as of {summary.AsOf:yyyy-MM-dd}, horizon {runOptions.HorizonDays} days, method {runOptions.Method}"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {summary.Outcomes.Count(o => o.Recommendation.OrderQuantity > 0)} to reorder, {summary.Outcomes.Count(o => o.StockoutDate is not null)} predicted to run out within the horizon, {fallbacks.Count} fell back"));
         if (fallbacks.Count > 0)
         {
-            foreach (var group in fallbacks.GroupBy(f => f.Fallback).OrderByDescending(g => g.Count()).Take(options.ContainsKey("--show-fallbacks") ? int.MaxValue : 5))
-                stderr.WriteLine($"  fallback x{group.Count()}: {group.Key}" + (options.ContainsKey("--show-fallbacks") ? $" ({string.Join(", ", group.Select(g => g.Key))})" : ""));
+            foreach (var group in fallbacks.GroupBy(f => f.Fallback).OrderByDescending(g => g.Count()).Take(showFallbacks ? int.MaxValue : 5))
+                stderr.WriteLine($"  fallback x{group.Count()}: {group.Key}" + (showFallbacks ? $" ({string.Join(", ", group.Select(g => g.Key))})" : ""));
         }
         return 0;
     }
 
-    private static int PositiveInt(Dictionary<string, string?> options, string name, int fallback)
+    private static Command SimulateCommand()
     {
-        if (options.GetValueOrDefault(name) is not { } text) return fallback;
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= 1
-            ? value : throw new UsageException($"{name} must be a positive integer, got '{text}'");
+        var data = DataFile();
+        var methods = Methods("croston,sba,tsb,auto");
+        var fillRate = ToolCommandLine.Number("--fill-rate", 0.01, 0.9999, 0.95, "target fill rate");
+        var leadTime = ToolCommandLine.Number("--lead-time", 0, 1000, 1, "lead time in periods");
+        var command = new Command("simulate", "Order-up-to replay of each series' test part, S set from each method's forecast.") { data, methods, fillRate, leadTime };
+        command.SetAction(parsed => Simulate(CreateMethods(parsed.GetValue(methods)!), parsed.GetValue(data)!, parsed.GetValue(fillRate), parsed.GetValue(leadTime),
+            parsed.InvocationConfiguration.Output));
+        return command;
     }
 
-    private static int Simulate(string[] args, TextWriter stdout)
+    private static int Simulate(List<IForecastMethod> methods, string data, double fillRate, int leadTime, TextWriter stdout)
     {
-        var options = ParseOptions(args, flags: [], values: ["--data", "--methods", "--fill-rate", "--lead-time"]);
-        string data = options.GetValueOrDefault("--data") ?? throw new UsageException("simulate needs --data FILE");
-        double fillRate = double.Parse(options.GetValueOrDefault("--fill-rate") ?? "0.95", CultureInfo.InvariantCulture);
-        int leadTime = int.Parse(options.GetValueOrDefault("--lead-time") ?? "1", CultureInfo.InvariantCulture);
-        var methods = (options.GetValueOrDefault("--methods") ?? "croston,sba,tsb,auto")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(MethodCatalog.Create).ToList();
         var series = LongCsvReader.Read(data);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"order-up-to (R=1), lead time {leadTime}, target fill rate {fillRate:P0}"));
         stdout.WriteLine($"{"method",-12} {"series",7} {"fill rate",10} {"avg stock",10}");
@@ -158,39 +210,55 @@ internal static class ForecastCommands
         return 0;
     }
 
-    private static int Eval(string[] args, TextWriter stdout, TextWriter stderr)
+    private static Command EvalCommand()
     {
-        var options = ParseOptions(args, flags: ["--json", "--show-fallbacks", "--holdout"], values: ["--data", "--methods", "--threads", "--dump", "--holdout-origins", "--ets-screening", "--ets-refine", "--ets-margin"]);
-        if (options.GetValueOrDefault("--ets-margin") is { } margin) Ets.ScreeningMargin = double.Parse(margin, CultureInfo.InvariantCulture);
-        if (options.GetValueOrDefault("--ets-screening") is { } screening) Ets.ScreeningEvaluations = int.Parse(screening, CultureInfo.InvariantCulture);
-        if (options.GetValueOrDefault("--ets-refine") is { } refine) Ets.RefinedCandidates = int.Parse(refine, CultureInfo.InvariantCulture);
-        string data = options.GetValueOrDefault("--data") ?? throw new UsageException("eval needs --data FILE");
-        var methods = (options.GetValueOrDefault("--methods") ?? "snaive,ets,theta,ets-theta")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(MethodCatalog.Create).ToList();
-        int threads = -1;
-        if (options.TryGetValue("--threads", out string? t) && (!int.TryParse(t, out threads) || threads < 1))
-            throw new UsageException($"--threads must be a positive integer, got '{t}'");
-        bool json = options.ContainsKey("--json");
-
-        var series = LongCsvReader.Read(data);
-        if (options.ContainsKey("--holdout"))
+        var data = DataFile();
+        var methods = Methods("snaive,ets,theta,ets-theta");
+        var json = new Option<bool>("--json") { Description = "the results as JSON" };
+        var threads = Threads();
+        var showFallbacks = ShowFallbacks();
+        var holdout = new Option<bool>("--holdout") { Description = "score on each series' training part with its last horizon held out (for tuning)" };
+        var holdoutOrigins = ToolCommandLine.Number("--holdout-origins", 1, 1000, 1, "with --holdout: the origin K horizons back");
+        var dump = new Option<string?>("--dump") { Description = "every forecast as CSV (method,id,h,forecast,actual), for offline analysis of combinations", HelpName = "FILE" };
+        var etsScreening = ToolCommandLine.OptionalNumber("--ets-screening", 1, 100_000, $"ETS screening evaluations (tuning; default {Ets.ScreeningEvaluations})");
+        var etsRefine = ToolCommandLine.OptionalNumber("--ets-refine", 0, 1000, $"ETS candidates refined (tuning; default {Ets.RefinedCandidates})");
+        var etsMargin = ToolCommandLine.OptionalNumber("--ets-margin", 0.0, 1e6, $"ETS screening margin (tuning; default {Ets.ScreeningMargin.ToString(CultureInfo.InvariantCulture)})");
+        var command = new Command("eval", "sMAPE and MASE per category and overall on the long CSV format.")
         {
-            // Tuning mode: each series' training part becomes the data, its last horizon the test; the
-            // official test rows are never looked at.
-            // --holdout-origins K moves the origin K horizons back (K = 1: the last horizon of the training part).
-            int origins = 1;
-            if (options.TryGetValue("--holdout-origins", out string? k) && (!int.TryParse(k, out origins) || origins < 1))
-                throw new UsageException($"--holdout-origins must be a positive integer, got '{k}'");
-            series = series.Where(s => s.Train.Length > origins * s.Test.Length + 3)
-                .Select(s =>
-                {
-                    int end = s.Train.Length - (origins - 1) * s.Test.Length;
-                    return s with { Train = s.Train[..(end - s.Test.Length)], Test = s.Train[(end - s.Test.Length)..end] };
-                }).ToList();
-        }
+            data, methods, json, threads, showFallbacks, holdout, holdoutOrigins, dump, etsScreening, etsRefine, etsMargin,
+        };
+        command.SetAction(parsed =>
+        {
+            if (parsed.GetValue(etsMargin) is { } margin) Ets.ScreeningMargin = margin;
+            if (parsed.GetValue(etsScreening) is { } screening) Ets.ScreeningEvaluations = screening;
+            if (parsed.GetValue(etsRefine) is { } refine) Ets.RefinedCandidates = refine;
+            var methodList = CreateMethods(parsed.GetValue(methods)!); // names checked before any data is read
+            var series = LongCsvReader.Read(parsed.GetValue(data)!);
+            if (parsed.GetValue(holdout))
+                series = HoldOut(series, parsed.GetValue(holdoutOrigins));
+            return Eval(series, methodList, parsed.GetValue(threads) ?? -1, parsed.GetValue(dump), parsed.GetValue(json),
+                parsed.GetValue(showFallbacks), parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error);
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Tuning mode: each series' training part becomes the data, its last horizon the test; the official test rows
+    /// are never looked at. <paramref name="origins"/> K moves the origin K horizons back (K = 1: the last horizon of the training part).
+    /// </summary>
+    private static List<DemandSeries> HoldOut(IReadOnlyList<DemandSeries> series, int origins) =>
+        series.Where(s => s.Train.Length > origins * s.Test.Length + 3)
+            .Select(s =>
+            {
+                int end = s.Train.Length - (origins - 1) * s.Test.Length;
+                return s with { Train = s.Train[..(end - s.Test.Length)], Test = s.Train[(end - s.Test.Length)..end] };
+            }).ToList();
+
+    private static int Eval(IReadOnlyList<DemandSeries> series, List<IForecastMethod> methods, int threads, string? dumpPath, bool json, bool showFallbacks,
+        TextWriter stdout, TextWriter stderr)
+    {
         var rows = new List<EvaluationRow>();
-        using var dump = options.GetValueOrDefault("--dump") is { } dumpPath ? new StreamWriter(dumpPath) : null;
+        using var dump = dumpPath is not null ? new StreamWriter(dumpPath) : null;
         dump?.WriteLine("method,id,h,forecast,actual");
         foreach (var method in methods)
         {
@@ -204,7 +272,7 @@ internal static class ForecastCommands
             if (report.Fallbacks.Count > 0)
             {
                 stderr.WriteLine($"forecast: {method.Name}: {report.Fallbacks.Count} series fell back");
-                if (options.ContainsKey("--show-fallbacks"))
+                if (showFallbacks)
                     foreach (var (id, reason) in report.Fallbacks)
                         stderr.WriteLine($"  {id}: {reason}");
             }
@@ -252,24 +320,6 @@ internal static class ForecastCommands
         foreach (var r in rows)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Method,-12} {r.Period,-13} {r.Series,7} {r.Smape,8:F2} {r.Mase,8:F3} {r.SeriesPerSecond,10:F0}"));
-    }
-
-    internal static Dictionary<string, string?> ParseOptions(string[] args, string[] flags, string[] values)
-    {
-        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
-        for (int i = 0; i < args.Length; i++)
-        {
-            string a = args[i];
-            if (flags.Contains(a)) { result[a] = null; continue; }
-            if (values.Contains(a))
-            {
-                if (i + 1 >= args.Length) throw new UsageException($"{a} needs a value");
-                result[a] = args[++i];
-                continue;
-            }
-            throw new UsageException($"unknown option '{a}'");
-        }
-        return result;
     }
 }
 

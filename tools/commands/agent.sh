@@ -14,6 +14,11 @@ test_needs_agent() {
     ensure_apt mosquitto libmosquitto1
 }
 
+usage_agent() {
+    ensure_built
+    exec dotnet "$(agent_dll)" "$@"
+}
+
 cmd_agent() {
     ensure_vision_runtime
     ensure_apt libmosquitto1
@@ -24,12 +29,22 @@ cmd_agent() {
 # bench agent [--quick] [--cameras N] [--seconds S]: capture CPU and memory per camera with real
 # ffmpeg, detector time per frame with the default model and cameras per device at a 5 s interval
 # on 2 cores; then BenchmarkDotNet on the counting path unless --quick.
+usage_bench_agent() {
+    echo "usage: tools/edgeinv bench agent [--quick] [AgentBench options]"
+    echo "  capture, capacity and cameras per device, then BenchmarkDotNet's counting path unless --quick"
+    ensure_built
+    dotnet "$(agent_bench_dll)" --help
+}
+
+agent_bench_dll() { echo "$EDGEINV_ROOT/tools/AgentBench/bin/$EDGEINV_CONFIGURATION/net10.0/EdgeInventory.AgentBench.dll"; }
+
 bench_agent() {
     ensure_vision_runtime
     ensure_built
     local quick=0 args=()
     for a in "$@"; do [ "$a" = --quick ] && quick=1 || args+=("$a"); done
-    local dll="$EDGEINV_ROOT/tools/AgentBench/bin/$EDGEINV_CONFIGURATION/net10.0/EdgeInventory.AgentBench.dll"
+    local dll
+    dll="$(agent_bench_dll)"
     dotnet "$dll" all "${args[@]}"
     if [ "$quick" = 0 ]; then
         say "BenchmarkDotNet: agent counting path (memory diagnoser)"

@@ -5,6 +5,20 @@ help_core() {
     echo "  fixtures                 regenerate the committed detector test fixtures (tests/fixtures/onnx)"
 }
 
+# python_usage SCRIPT MODULE...: the script's own argparse --help when its modules import; installs nothing.
+python_usage() {
+    local script="$1" m
+    shift
+    for m in "$@"; do "$EDGEINV_PYTHON" -c "import $m" 2>/dev/null || return 1; done
+    "$EDGEINV_PYTHON" "$script" --help
+}
+
+usage_fixtures() {
+    echo "usage: tools/edgeinv fixtures [--out DIR]   regenerate tests/fixtures/onnx (tools/fixtures)"
+    python_usage "$EDGEINV_ROOT/tools/fixtures/make_detector_fixtures.py" numpy onnx \
+        || echo "  (make_detector_fixtures.py's own help needs python3-numpy and python3-onnx, which 'tools/edgeinv fixtures' installs)"
+}
+
 cmd_fixtures() {
     ensure_python
     "$EDGEINV_PYTHON" "$EDGEINV_ROOT/tools/fixtures/make_detector_fixtures.py" "$@"
@@ -15,6 +29,11 @@ cmd_fixtures() {
 test_needs_vision() {
     ensure_vision_runtime
     ensure_python python3-torch python3-torchvision python3-opencv
+}
+
+usage_test() {
+    echo "usage: tools/edgeinv test [dotnet test arguments, e.g. --filter NAME]"
+    echo "  installs what the tests need (test_needs_* of each area), builds, runs every test project"
 }
 
 cmd_test() {
@@ -45,6 +64,11 @@ cmd_test() {
     return "$rc"
 }
 
+# The C# commands print the usage their parser knows; --help needs the build, not the native libraries.
+usage_detect() { run_cli detect "$@"; }
+usage_eval() { run_cli eval "$@"; }
+usage_demo() { run_cli demo "$@"; }
+
 cmd_detect() {
     ensure_vision_runtime
     run_cli detect "$@"
@@ -62,6 +86,13 @@ cmd_demo() {
 
 # bench vision [--quick] [CLI options]: per-stage timings against the bare ORT run, then the
 # BenchmarkDotNet hot-path benchmarks (memory diagnoser) unless --quick.
+usage_bench_vision() {
+    echo "usage: tools/edgeinv bench vision [--quick] [bench-vision options]"
+    echo "  stage timings against the bare ONNX Runtime run, then BenchmarkDotNet's vision hot paths unless --quick"
+    ensure_built
+    dotnet "$(cli_dll)" bench-vision --help
+}
+
 bench_vision() {
     ensure_vision_runtime
     ensure_python

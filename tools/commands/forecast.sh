@@ -12,6 +12,8 @@ help_forecast() {
 
 forecast_dll() { echo "$EDGEINV_ROOT/tools/Forecast/bin/$EDGEINV_CONFIGURATION/net10.0/edgeinv-forecast.dll"; }
 
+usage_forecast() { cmd_forecast "$@"; }
+
 cmd_forecast() {
     ensure_built
     exec dotnet "$(forecast_dll)" "$@"
@@ -26,6 +28,15 @@ test_needs_forecast() { ensure_apt postgresql; }
 #   forecast::ets, thetaf and croston on the same series in the same run, side by side; then the
 #   BenchmarkDotNet ForecastingBenchmarks (memory diagnoser) unless --quick; with --daily N, the
 #   chain-scale run: N generated daily store x SKU series on 2 threads with the default daily method.
+usage_bench_forecast() {
+    echo "usage: tools/edgeinv bench forecast [--with-r] [--data FILE] [--series N] [--quick] [--daily N]"
+    echo "  --with-r     R's forecast::ets, thetaf and croston on the same series, side by side (installs r-base-core, r-cran-forecast)"
+    echo "  --data FILE  long-format CSV (default: \$EDGEINV_FORECAST_DATA or ../shared/data/forecasting, m3_long.csv)"
+    echo "  --series N   the first N MONTHLY series, one thread (default 100)"
+    echo "  --quick      skip the BenchmarkDotNet ForecastingBenchmarks"
+    echo "  --daily N    also the chain-scale run: N generated daily store x SKU series on 2 threads"
+}
+
 bench_forecast() {
     local with_r=0 data="" count=100 quick=0 daily=0 a
     while [ $# -gt 0 ]; do

@@ -6,6 +6,15 @@ help_mqtt() {
     echo "                           credentials (.deps/broker/credentials.env), the deployment ACL (tools/broker/acl)"
 }
 
+usage_broker() {
+    echo "usage: tools/edgeinv broker [--port N] [--tls] [--store ID]..."
+    echo "  runs mosquitto in the foreground on 127.0.0.1 for development, with the deployment ACL (tools/broker/acl)"
+    echo "  --port N     listener port (default 1883)"
+    echo "  --tls        also a TLS listener on port+1, CA made by openssl in .deps/broker/pki"
+    echo "  --store ID   a store user (repeatable; default s001); users cloud and operators always"
+    echo "  passwords are generated once and kept in .deps/broker/credentials.env (mode 600)"
+}
+
 test_needs_mqtt() {
     ensure_apt mosquitto libmosquitto1 mosquitto-clients openssl
 }
@@ -92,8 +101,15 @@ cmd_broker() {
 }
 
 # bench outbox [--events N] [--batch B] [--zones Z] [--latency-events N] [--latency-rate R]
+usage_bench_outbox() {
+    ensure_built
+    dotnet "$(outbox_bench_dll)" "$@"
+}
+
+outbox_bench_dll() { echo "$EDGEINV_ROOT/tools/Benchmarks.Messaging/bin/$EDGEINV_CONFIGURATION/net10.0/EdgeInventory.Benchmarks.Messaging.dll"; }
+
 bench_outbox() {
     ensure_apt mosquitto libmosquitto1
     ensure_built
-    dotnet "$EDGEINV_ROOT/tools/Benchmarks.Messaging/bin/$EDGEINV_CONFIGURATION/net10.0/EdgeInventory.Benchmarks.Messaging.dll" "$@"
+    dotnet "$(outbox_bench_dll)" "$@"
 }

@@ -105,6 +105,8 @@ ensure_python() {
 EDGEINV_CONFIGURATION="${EDGEINV_CONFIGURATION:-Release}"
 ensure_built() {
     ensure_dotnet
+    # EDGEINV_NO_BUILD=1: use the programs as they are built (a test of the built tree, a read-only checkout).
+    [ "${EDGEINV_NO_BUILD:-0}" = 1 ] && return 0
     local stamp="$EDGEINV_DEPS/build-$EDGEINV_CONFIGURATION.stamp" changed
     if [ -f "$stamp" ]; then
         changed="$(find "$EDGEINV_ROOT/agent" "$EDGEINV_ROOT/cloud" "$EDGEINV_ROOT/tools" "$EDGEINV_ROOT/tests" \
