@@ -10,6 +10,13 @@ if (args.Length > 0 && args[0] == "--bdn")
 }
 
 string mode = args.Length > 0 ? args[0] : "all";
+if (mode == "metrics")
+{
+    int scrapes = ArgInt(args, "--scrapes", 2000);
+    Console.WriteLine($"metrics: one /metrics scrape of 16 cameras x 6 zones: {AgentMetricsBenchmarks.CpuMicrosecondsPerScrape(scrapes):F0} us of CPU (mean of {scrapes})");
+    return 0;
+}
+
 int cameras = ArgInt(args, "--cameras", 4);
 int seconds = ArgInt(args, "--seconds", 20);
 string model = ArgString(args, "--model", Path.Combine(Bench.RepoRoot(), "models", "shelf-detector.onnx"));
