@@ -10,12 +10,6 @@ if (args.Length > 0 && args[0] == "--bdn")
 }
 
 string mode = args.Length > 0 ? args[0] : "all";
-if (mode == "metrics")
-{
-    int scrapes = ArgInt(args, "--scrapes", 2000);
-    Console.WriteLine($"metrics: one /metrics scrape of 16 cameras x 6 zones: {AgentMetricsBenchmarks.CpuMicrosecondsPerScrape(scrapes):F0} us of CPU (mean of {scrapes})");
-    return 0;
-}
 
 int cameras = ArgInt(args, "--cameras", 4);
 int seconds = ArgInt(args, "--seconds", 20);
@@ -32,6 +26,12 @@ if (mode is "all" or "capture")
 if (mode is "all" or "capacity")
 {
     CapacityBench.Run(model, capture?.KeyframeCpuPerCamera, capture?.FullDecodeCpuPerCamera);
+}
+
+if (mode is "all" or "metrics")
+{
+    int scrapes = ArgInt(args, "--scrapes", 2000);
+    Console.WriteLine($"metrics: one /metrics scrape of 16 cameras x 6 zones: {AgentMetricsBenchmarks.CpuMicrosecondsPerScrape(scrapes):F0} us of CPU (mean of {scrapes})");
 }
 
 return 0;

@@ -23,7 +23,8 @@ cmd_agent() {
 
 # bench agent [--quick] [--cameras N] [--seconds S]: capture CPU and memory per camera with real
 # ffmpeg, detector time per frame with the default model and cameras per device at a 5 s interval
-# on 2 cores; then BenchmarkDotNet on the counting path unless --quick.
+# on 2 cores, CPU of one /metrics scrape of 16 cameras; then BenchmarkDotNet on the counting path and
+# the metrics (per-frame recording, scrape) unless --quick.
 bench_agent() {
     ensure_vision_runtime
     ensure_built
@@ -32,7 +33,7 @@ bench_agent() {
     local dll="$EDGEINV_ROOT/tools/AgentBench/bin/$EDGEINV_CONFIGURATION/net10.0/EdgeInventory.AgentBench.dll"
     dotnet "$dll" all "${args[@]}"
     if [ "$quick" = 0 ]; then
-        say "BenchmarkDotNet: agent counting path (memory diagnoser)"
-        dotnet "$dll" --bdn --filter '*AgentCountingPath*'
+        say "BenchmarkDotNet: agent counting path, metrics recording and scrape (memory diagnoser)"
+        dotnet "$dll" --bdn --filter '*AgentCountingPath*' '*AgentMetrics*'
     fi
 }
