@@ -74,6 +74,29 @@ public sealed class HttpEndpointProcessTests : IDisposable
         Assert.DoesNotContain(agent.Stdout, static l => l.Contains(" fail: ", StringComparison.Ordinal) || l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_body_that_stops_arriving_is_refused_with_one_warning()
+    {
+        int port = TestSupport.FreePort();
+        using AgentProcess agent = AgentProcess.Start(Write(Config(port)));
+        Assert.True(await agent.WaitUntilStarted(), "the agent did not report that it started");
+
+        // A tenth of the declared body, then nothing: Kestrel's minimum body data rate (240 B/s after a 5 s grace) ends the read.
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        NetworkStream stream = client.GetStream();
+        string head = $"POST /v1/scanner-counts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {AgentRun.ScannerKey}\r\nContent-Type: application/json\r\nContent-Length: 2000\r\n\r\n{{\"schema\":";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head));
+        stream.ReadTimeout = 60_000;
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        string? status = await reader.ReadLineAsync();
+        Assert.Equal("HTTP/1.1 408 Request Timeout", status);
+
+        Assert.True(await TestSupport.WaitFor(() => agent.Stdout.Any(static l => l.Contains("refused with 408", StringComparison.Ordinal)), TimeSpan.FromSeconds(10)));
+        Assert.Single(agent.Stdout, static l => l.Contains(" warn: ", StringComparison.Ordinal) && l.Contains("scanner count post", StringComparison.Ordinal));
+        Assert.DoesNotContain(agent.Stdout, static l => l.Contains(" fail: ", StringComparison.Ordinal) || l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private JsonObject Config(int port)
