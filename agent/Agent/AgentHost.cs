@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using EdgeInventory.Agent.Configuration;
 using EdgeInventory.Agent.Http;
@@ -10,10 +11,13 @@ using EdgeInventory.Messaging;
 using EdgeInventory.Messaging.Hosting;
 using EdgeInventory.Vision.Yolo;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeInventory.Agent;
@@ -42,7 +46,23 @@ public static class AgentHost
             return 2;
         }
 
-        await app.RunAsync().ConfigureAwait(false);
+        await using (app.ConfigureAwait(false))
+        {
+            try
+            {
+                await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsBindFailure(e))
+            {
+                // Taken between the check in Build and here: still one line naming the key, after the host's own report.
+                await Console.Error.WriteLineAsync("edgeinv agent: " + CannotListen(app.Services.GetRequiredService<AgentSettings>().Http, e)).ConfigureAwait(false);
+                await app.StopAsync().ConfigureAwait(false);
+                return 2;
+            }
+
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+        }
+
         return 0;
     }
 
@@ -56,6 +76,11 @@ public static class AgentHost
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddAgentSources(configFile);
         AgentSettings settings = AgentConfiguration.Load(builder.Configuration, Path.GetDirectoryName(Path.GetFullPath(configFile))!);
+        if (settings.Http.Enabled)
+        {
+            EnsureCanListen(settings.Http);
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddSimpleConsole(o =>
@@ -65,7 +90,15 @@ public static class AgentHost
             o.UseUtcTimestamp = true;
         });
         builder.Services.AddEdgeAgent(builder.Configuration, settings, resetCamera);
-        ConfigureKestrel(builder.WebHost, settings.Http);
+        if (settings.Http.Enabled)
+        {
+            ConfigureKestrel(builder.WebHost, settings.Http);
+        }
+        else
+        {
+            // Kestrel without an endpoint would listen on ASP.NET Core's default port: with the endpoint off there is no server at all.
+            builder.Services.AddSingleton<IServer, DisabledHttpServer>();
+        }
 
         WebApplication app = builder.Build();
         app.MapAgentEndpoints();
@@ -142,13 +175,7 @@ public static class AgentHost
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 64 * 1024;
-            if (!http.Enabled)
-            {
-                return;
-            }
-
-            IPAddress address = http.Address == "localhost" ? IPAddress.Loopback : IPAddress.Parse(http.Address);
-            kestrel.Listen(address, http.Port, listen =>
+            kestrel.Listen(ListenAddress(http), http.Port, listen =>
             {
                 // HTTP/2 needs TLS (ALPN); without a certificate the endpoint speaks HTTP/1.1 only.
                 listen.Protocols = HttpProtocols.Http1;
@@ -159,6 +186,44 @@ public static class AgentHost
                 }
             });
         });
+    }
+
+    private static IPAddress ListenAddress(HttpOptions http) => http.Address == "localhost" ? IPAddress.Loopback : IPAddress.Parse(http.Address);
+
+    /// <summary>
+    /// Binds the configured endpoint once, as Kestrel will (address reuse on), and lets it go: a port another agent
+    /// or program on the device has is then one line naming the key, where Kestrel's failure at start would come with
+    /// the host's stack trace.
+    /// </summary>
+    private static void EnsureCanListen(HttpOptions http)
+    {
+        if (http.Port == 0)
+        {
+            return;
+        }
+
+        IPAddress address = ListenAddress(http);
+        using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        probe.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        try
+        {
+            probe.Bind(new IPEndPoint(address, http.Port));
+        }
+        catch (SocketException e)
+        {
+            throw new AgentConfigurationException(CannotListen(http, e), e);
+        }
+    }
+
+    /// <summary>Kestrel could not bind the configured endpoint: the address is in use (wrapped in an <see cref="IOException"/>) or not permitted.</summary>
+    private static bool IsBindFailure(Exception e) => e is IOException { InnerException: AddressInUseException } or SocketException;
+
+    private static string CannotListen(HttpOptions http, Exception e)
+    {
+        string reason = e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.InnerException is AddressInUseException
+            ? "the address is in use (another agent or program on this device has the port)"
+            : e.Message;
+        return $"Agent:Http:Port: cannot listen on {http.Address}:{http.Port}: {reason}";
     }
 
     private static X509Certificate2 LoadCertificate(HttpOptions http)

@@ -11,26 +11,27 @@ if (args.Length > 0 && args[0] == "--bdn")
     return 0;
 }
 
-var mode = new Argument<string>("mode") { Description = "capture, capacity or all", DefaultValueFactory = _ => "all" };
+var mode = new Argument<string>("mode") { Description = "capture, capacity, metrics or all", DefaultValueFactory = _ => "all" };
 mode.Validators.Add(r =>
 {
-    if (r.GetValueOrDefault<string>() is not ("all" or "capture" or "capacity") and { } other)
+    if (r.GetValueOrDefault<string>() is not ("all" or "capture" or "capacity" or "metrics") and { } other)
     {
-        r.AddError($"mode must be all, capture or capacity, not '{other}'");
+        r.AddError($"mode must be all, capture, capacity or metrics, not '{other}'");
     }
 });
 var cameras = ToolCommandLine.Number("--cameras", 1, 256, 4, "cameras captured at once (capture)");
 var seconds = ToolCommandLine.Number("--seconds", 1, 3600, 20, "how long capture is measured");
+var scrapes = ToolCommandLine.Number("--scrapes", 1, 1_000_000, 2000, "/metrics scrapes of 16 cameras timed (metrics)");
 var model = new Option<string>("--model")
 {
     Description = "the detector timed per frame (capacity)",
     HelpName = "FILE",
     DefaultValueFactory = _ => Path.Combine(Bench.RepoRoot(), "models", "shelf-detector.onnx"),
 };
-var root = new RootCommand("tools/edgeinv bench agent: capture CPU and memory per camera (real ffmpeg), detector time per frame, cameras per device. " +
-    "--bdn ARGS runs the BenchmarkDotNet counting-path benchmarks with BenchmarkDotNet's own arguments.")
+var root = new RootCommand("tools/edgeinv bench agent: capture CPU and memory per camera (real ffmpeg), detector time per frame, cameras per device, CPU of one /metrics scrape. " +
+    "--bdn ARGS runs the BenchmarkDotNet counting-path and metrics benchmarks with BenchmarkDotNet's own arguments.")
 {
-    mode, cameras, seconds, model,
+    mode, cameras, seconds, scrapes, model,
 };
 root.SetAction(async (parsed, _) =>
 {
@@ -47,6 +48,12 @@ root.SetAction(async (parsed, _) =>
     if (chosen is "all" or "capacity")
     {
         CapacityBench.Run(parsed.GetValue(model)!, capture?.KeyframeCpuPerCamera, capture?.FullDecodeCpuPerCamera);
+    }
+
+    if (chosen is "all" or "metrics")
+    {
+        int n = parsed.GetValue(scrapes);
+        Console.WriteLine($"metrics: one /metrics scrape of 16 cameras x 6 zones: {AgentMetricsBenchmarks.CpuMicrosecondsPerScrape(n):F0} us of CPU (mean of {n})");
     }
 
     return 0;

@@ -28,10 +28,11 @@ cmd_agent() {
 
 # bench agent [--quick] [--cameras N] [--seconds S]: capture CPU and memory per camera with real
 # ffmpeg, detector time per frame with the default model and cameras per device at a 5 s interval
-# on 2 cores; then BenchmarkDotNet on the counting path unless --quick.
+# on 2 cores, CPU of one /metrics scrape of 16 cameras; then BenchmarkDotNet on the counting path and
+# the metrics (per-frame recording, scrape) unless --quick.
 usage_bench_agent() {
     echo "usage: tools/edgeinv bench agent [--quick] [AgentBench options]"
-    echo "  capture, capacity and cameras per device, then BenchmarkDotNet's counting path unless --quick"
+    echo "  capture, capacity and cameras per device, /metrics scrape CPU, then BenchmarkDotNet's counting path and metrics unless --quick"
     ensure_built
     dotnet "$(agent_bench_dll)" --help
 }
@@ -47,7 +48,7 @@ bench_agent() {
     dll="$(agent_bench_dll)"
     dotnet "$dll" all "${args[@]}"
     if [ "$quick" = 0 ]; then
-        say "BenchmarkDotNet: agent counting path (memory diagnoser)"
-        dotnet "$dll" --bdn --filter '*AgentCountingPath*'
+        say "BenchmarkDotNet: agent counting path, metrics recording and scrape (memory diagnoser)"
+        dotnet "$dll" --bdn --filter '*AgentCountingPath*' '*AgentMetrics*'
     fi
 }

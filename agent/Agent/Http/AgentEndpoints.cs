@@ -2,11 +2,14 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EdgeInventory.Agent.Configuration;
+using EdgeInventory.Agent.Metrics;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace EdgeInventory.Agent.Http;
 
@@ -15,63 +18,82 @@ namespace EdgeInventory.Agent.Http;
 /// keys), <c>GET /metrics</c> (Prometheus text) and <c>GET /healthz</c>. A refused post gets a status and a
 /// JSON body naming the reason, and changes nothing.
 /// </summary>
-public static class AgentEndpoints
+public static partial class AgentEndpoints
 {
     public const string ScannerCountsPath = "/v1/scanner-counts";
 
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost(ScannerCountsPath, PostScannerCount);
-        app.MapGet("/metrics", (AgentCore core) => Results.Text(core.Metrics?.Exporter.Scrape() ?? "", "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", ScrapeMetrics);
         app.MapGet("/healthz", Health);
         return app;
     }
 
-    private static async Task<IResult> PostScannerCount(HttpContext http, AgentCore core, AgentSettings settings)
+    private static async Task<IResult> PostScannerCount(HttpContext http, AgentCore core, AgentSettings settings, ILoggerFactory logs)
     {
         string? device = Authenticate(http.Request, settings);
         if (device is null)
         {
-            core.Metrics?.ScannerCounts.Add(1, new KeyValuePair<string, object?>("result", "unauthorized"));
+            core.Metrics?.ScannerCountRefused(AgentMetrics.Unauthorized);
             return Problem(StatusCodes.Status401Unauthorized, "unauthorized", "a valid API key is needed (Authorization: Bearer KEY or X-Api-Key: KEY)");
         }
 
         // Read at most one byte more than a scanner count may have, so an oversized body is refused unread.
         byte[] body = new byte[ScannerCount.MaxPayloadBytes + 1];
         int length = 0;
-        while (length < body.Length)
+        try
         {
-            int n = await http.Request.Body.ReadAsync(body.AsMemory(length), http.RequestAborted).ConfigureAwait(false);
-            if (n == 0)
+            while (length < body.Length)
             {
-                break;
-            }
+                int n = await http.Request.Body.ReadAsync(body.AsMemory(length), http.RequestAborted).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
 
-            length += n;
+                length += n;
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's own refusals of the body (declared over its size limit, too slow): counted and one line, not an unhandled exception.
+            core.Metrics?.ScannerCountRefused(AgentMetrics.Invalid);
+            LogBodyRefused(logs.CreateLogger(typeof(AgentEndpoints).FullName!), e.StatusCode, http.Connection.RemoteIpAddress, e.Message);
+            return Problem(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "oversized" : "badBody", e.Message);
         }
 
         ContractParseResult<ScannerCount> parsed = ContractParser.Parse<ScannerCount>(body.AsSpan(0, length));
         if (parsed.Message is not { } count)
         {
-            core.Metrics?.ScannerCounts.Add(1, new KeyValuePair<string, object?>("result", "invalid"));
+            core.Metrics?.ScannerCountRefused(AgentMetrics.Invalid);
             int status = parsed.Rejection!.Reason == ContractRejectionReason.Oversized ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
             return Problem(status, JsonNamingPolicy.CamelCase.ConvertName(parsed.Rejection.Reason.ToString()), parsed.Rejection.Detail);
         }
 
         if (count.DeviceId != device)
         {
-            core.Metrics?.ScannerCounts.Add(1, new KeyValuePair<string, object?>("result", "forbidden"));
+            core.Metrics?.ScannerCountRefused(AgentMetrics.Forbidden);
             return Problem(StatusCodes.Status403Forbidden, "wrongDevice", $"the key belongs to '{device}', the count says deviceId '{count.DeviceId}'");
         }
 
         (ScannerCountOutcome outcome, string detail) = core.AcceptScannerCount(count);
-        core.Metrics?.ScannerCounts.Add(1, new KeyValuePair<string, object?>("result", outcome.ToString().ToLowerInvariant()));
+        core.Metrics?.ScannerCountHandled(outcome);
         return outcome switch
         {
             ScannerCountOutcome.Accepted => Results.Json(new ScannerCountReply("accepted", count.EventId, detail), AgentJsonContext.Default.ScannerCountReply, statusCode: StatusCodes.Status202Accepted),
             ScannerCountOutcome.Duplicate => Results.Json(new ScannerCountReply("duplicate", count.EventId, detail), AgentJsonContext.Default.ScannerCountReply, statusCode: StatusCodes.Status200OK),
             _ => Problem(StatusCodes.Status400BadRequest, "rejected", detail),
         };
+    }
+
+    private static async Task ScrapeMetrics(HttpContext http, AgentCore core)
+    {
+        http.Response.ContentType = PrometheusConstants.TextContentTypeWithVersionAndEncoding;
+        if (core.Metrics is { } metrics)
+        {
+            await metrics.WriteAsync(http.Response.Body, http.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private static IResult Health(AgentCore core)
@@ -121,6 +143,9 @@ public static class AgentEndpoints
 
     private static IResult Problem(int status, string error, string detail) =>
         Results.Json(new ErrorReply(error, detail), AgentJsonContext.Default.ErrorReply, statusCode: status);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "scanner count post from {Remote} refused with {Status}: {Reason}")]
+    private static partial void LogBodyRefused(ILogger logger, int status, System.Net.IPAddress? remote, string reason);
 }
 
 public sealed record ErrorReply(string Error, string Detail);

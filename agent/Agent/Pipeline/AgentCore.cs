@@ -10,6 +10,9 @@ using Microsoft.Extensions.Logging;
 
 namespace EdgeInventory.Agent.Pipeline;
 
+/// <summary>A zone's confirmed values, as its snapshot and its gauges report them.</summary>
+public readonly record struct ZoneGaugeValues(int Facings, int Units, double EmptyFraction);
+
 /// <summary>What a scanner post came to.</summary>
 public enum ScannerCountOutcome
 {
@@ -279,21 +282,20 @@ public sealed partial class AgentCore : IDisposable
     /// <summary>The expected stock now: the planogram file with the cloud's updates applied.</summary>
     public IReadOnlyList<ExpectedStockEntry> ExpectedStockSnapshot() => _expected.Snapshot();
 
-    public IEnumerable<System.Diagnostics.Metrics.Measurement<double>> ZoneGauges(Func<ZoneCount, double> value)
+    /// <summary>Fills <c>values[camera][zone]</c> (in <see cref="Cameras"/>' and their zones' order) with each zone's confirmed values, null before its first confirmed state.</summary>
+    public void ReadZoneGauges(ZoneGaugeValues?[][] values)
     {
-        var list = new List<System.Diagnostics.Metrics.Measurement<double>>();
+        ArgumentNullException.ThrowIfNull(values);
         lock (_gate)
         {
-            foreach (CameraRuntime camera in Cameras)
+            for (int c = 0; c < Cameras.Count; c++)
             {
-                foreach (ZoneCount z in ZoneCounts(camera))
+                for (int z = 0; z < Cameras[c].Zones.Count; z++)
                 {
-                    list.Add(new(value(z), new KeyValuePair<string, object?>("camera", camera.Id), new KeyValuePair<string, object?>("zone", z.ZoneId)));
+                    values[c][z] = ConfirmedValues(Cameras[c], z);
                 }
             }
         }
-
-        return list;
     }
 
     public IReadOnlyDictionary<string, int> OpenDiscrepancyCounts()
@@ -323,7 +325,6 @@ public sealed partial class AgentCore : IDisposable
 
     public void Dispose()
     {
-        Metrics?.Dispose();
         _evidence.Dispose();
     }
 
@@ -408,7 +409,7 @@ public sealed partial class AgentCore : IDisposable
         var zones = new List<ZoneCount>();
         for (int z = 0; z < camera.Zones.Count; z++)
         {
-            if (camera.Smoother.Confirmed(z) is { } s)
+            if (ConfirmedValues(camera, z) is { } v)
             {
                 ZoneDefinition zone = camera.Zones[z];
                 zones.Add(new ZoneCount
@@ -416,9 +417,9 @@ public sealed partial class AgentCore : IDisposable
                     ZoneId = zone.Id,
                     LocationId = zone.LocationId,
                     Sku = zone.Sku,
-                    Facings = s.Facings,
-                    Units = (int)Math.Round(s.Facings * camera.Depths[z], MidpointRounding.AwayFromZero),
-                    EmptyFraction = Math.Round(s.EmptyFraction, 3),
+                    Facings = v.Facings,
+                    Units = v.Units,
+                    EmptyFraction = v.EmptyFraction,
                     Occluded = camera.Smoother.IsOccluded(z),
                 });
             }
@@ -426,6 +427,12 @@ public sealed partial class AgentCore : IDisposable
 
         return zones;
     }
+
+    /// <summary>A zone's confirmed facings, units (facings × depth) and empty fraction (3 decimals), as snapshots and gauges report them.</summary>
+    private static ZoneGaugeValues? ConfirmedValues(CameraRuntime camera, int z) =>
+        camera.Smoother.Confirmed(z) is { } s
+            ? new ZoneGaugeValues(s.Facings, (int)Math.Round(s.Facings * camera.Depths[z], MidpointRounding.AwayFromZero), Math.Round(s.EmptyFraction, 3))
+            : null;
 
     private ZoneCountSnapshot? Snapshot(CameraRuntime camera, DateTimeOffset windowStart, DateTimeOffset now)
     {
@@ -453,7 +460,7 @@ public sealed partial class AgentCore : IDisposable
     {
         foreach (DiscrepancyEvent e in events)
         {
-            Metrics?.DiscrepancyEvents.Add(1, new KeyValuePair<string, object?>("kind", e.Kind.ToString()), new KeyValuePair<string, object?>("phase", e.Phase.ToString().ToLowerInvariant()));
+            Metrics?.DiscrepancyRaised(e);
         }
     }
 

@@ -35,7 +35,7 @@ public sealed partial class CloudCommandService(AgentCore core, CommandIntake in
         await foreach (ScannerCount count in intake.ScannerCounts.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
             (ScannerCountOutcome outcome, string detail) = core.AcceptScannerCount(count);
-            core.Metrics?.ScannerCounts.Add(1, new KeyValuePair<string, object?>("result", outcome.ToString().ToLowerInvariant()));
+            core.Metrics?.ScannerCountHandled(outcome);
             LogScannerCount(logger, count.EventId, count.LocationId, outcome, detail);
         }
     }

@@ -126,11 +126,11 @@ public sealed partial class DetectionWorker : BackgroundService
                 }
 
                 _detector.Detect(_images.AsSpan(start, n), _batchResults, _detection);
-                _core.Metrics?.InferenceDuration.Record(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                _core.Metrics?.InferenceRan(Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 for (int i = start; i < start + n; i++)
                 {
                     _core.ProcessFrame(_owners[i], _frames[i], _results[i]);
-                    _core.Metrics?.FramesProcessed.Add(1, new KeyValuePair<string, object?>("camera", _owners[i].Id));
+                    _core.Metrics?.FrameProcessed(_owners[i]);
                 }
             }
         }

@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using EdgeInventory.Contracts;
 using EdgeInventory.Tests.Shared;
 using Microsoft.Data.Sqlite;
@@ -40,6 +41,9 @@ public sealed class RunningAgentFixture : IAsyncLifetime
 
 public sealed class ScannerEndpointTests(RunningAgentFixture agent) : IClassFixture<RunningAgentFixture>
 {
+    /// <summary>A counter in prometheus-net's default registry, where agent/Messaging keeps its own.</summary>
+    private static readonly Prometheus.Counter DefaultRegistryProbe = Prometheus.Metrics.CreateCounter("edgeinv_test_default_registry_probe_total", "Proves /metrics serves the default registry");
+
     private static JsonObject Count(string location = "s042/A1/B1/z1", string sku = "sku-z1", int quantity = 7, string device = "scanner-17", Guid? id = null) => new()
     {
         ["schema"] = ScannerCount.SchemaId,
@@ -144,20 +148,55 @@ public sealed class ScannerEndpointTests(RunningAgentFixture agent) : IClassFixt
     }
 
     [Fact]
-    public async Task Metrics_are_Prometheus_text_with_prometheus_net_names()
+    public async Task Metrics_are_Prometheus_text_with_the_names_the_README_lists()
     {
-        Assert.True(await TestSupport.WaitFor(() => Scrape().Contains("edgeinv_frames_processed_total", StringComparison.Ordinal), TimeSpan.FromSeconds(20)));
+        // Frames went through detection and a zone has a confirmed state (its gauges appear only then).
+        Assert.True(await TestSupport.WaitFor(() => Regex.IsMatch(Scrape(), @"edgeinv_frames_processed_total\{camera=""cam-shelf""\} [1-9]")
+            && Scrape().Contains("edgeinv_zone_facings{camera=\"cam-shelf\",zone=\"z1\"}", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
         await Post(Count().ToJsonString());
+        DefaultRegistryProbe.Inc();
         string text = Scrape();
-        Assert.Contains("# TYPE edgeinv_frames_captured_total counter", text);
+        (string Name, string Type)[] families =
+        [
+            ("edgeinv_frames_captured_total", "counter"), ("edgeinv_frames_skipped_total", "counter"), ("edgeinv_frames_processed_total", "counter"),
+            ("edgeinv_capture_restarts_total", "counter"), ("edgeinv_camera_state", "gauge"), ("edgeinv_inference_duration_seconds", "histogram"),
+            ("edgeinv_zone_facings", "gauge"), ("edgeinv_zone_units", "gauge"), ("edgeinv_zone_empty_fraction", "gauge"),
+            ("edgeinv_open_discrepancies", "gauge"), ("edgeinv_discrepancy_events_total", "counter"), ("edgeinv_scanner_counts_total", "counter"),
+        ];
+        foreach ((string name, string type) in families)
+        {
+            Assert.Contains($"# TYPE {name} {type}\n", text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("# HELP edgeinv_frames_captured_total Frames delivered by ffmpeg, per camera\n", text, StringComparison.Ordinal);
         Assert.Matches(@"edgeinv_frames_captured_total\{camera=""cam-shelf""\} [1-9]", text);
         Assert.Contains("edgeinv_frames_skipped_total{camera=\"cam-shelf\"}", text);
+        Assert.Contains("edgeinv_capture_restarts_total{camera=\"cam-shelf\"}", text);
         Assert.Contains("edgeinv_camera_state{camera=\"cam-shelf\",state=\"up\"} 1", text);
-        Assert.Contains("# TYPE edgeinv_inference_duration_seconds histogram", text);
-        Assert.Contains("edgeinv_inference_duration_seconds_bucket{le=\"+Inf\"}", text);
-        Assert.Contains("edgeinv_inference_duration_seconds_count", text);
+        Assert.Contains("edgeinv_camera_state{camera=\"cam-shelf\",state=\"offline\"} 0", text);
+        // Buckets chosen for a detector run (milliseconds on a GPU to seconds on a busy CPU), not prometheus-net's defaults.
+        foreach (double le in Metrics.AgentMetrics.InferenceBuckets)
+        {
+            Assert.Contains($"edgeinv_inference_duration_seconds_bucket{{le=\"{le.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"}}", text, StringComparison.Ordinal);
+        }
+
+        Assert.Matches(@"edgeinv_inference_duration_seconds_bucket\{le=""\+Inf""\} [1-9]", text);
+        Assert.Matches(@"edgeinv_inference_duration_seconds_count [1-9]", text);
+        Assert.Contains("edgeinv_zone_units{camera=\"cam-shelf\",zone=\"z1\"}", text);
+        Assert.Contains("edgeinv_zone_empty_fraction{camera=\"cam-shelf\",zone=\"z1\"}", text);
         Assert.Contains("edgeinv_open_discrepancies{kind=\"outOfStock\"}", text);
-        Assert.Contains("edgeinv_scanner_counts_total{result=\"accepted\"}", text);
+        Assert.Contains("edgeinv_discrepancy_events_total{kind=\"OutOfStock\",phase=\"start\"}", text);
+        Assert.Matches(@"edgeinv_scanner_counts_total\{result=""accepted""\} [1-9]", text);
+
+        // prometheus-net's default registry (agent/Messaging's counters) is served after the agent's own, each family once;
+        // what prometheus-net would add to it by itself is off: process metrics (3 ms of CPU a scrape) and its adapter of
+        // System.Diagnostics.Metrics (ASP.NET Core's meters as gauges without _total).
+        Assert.Matches(@"\nedgeinv_test_default_registry_probe_total [1-9]", text);
+        Assert.DoesNotContain("process_cpu_seconds_total", text, StringComparison.Ordinal);
+        string[] types = [.. text.Split('\n').Where(static l => l.StartsWith("# TYPE ", StringComparison.Ordinal))];
+        Assert.Equal(types.Length, types.Distinct(StringComparer.Ordinal).Count());
+        Assert.DoesNotContain("microsoft_aspnetcore", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("kestrel", text, StringComparison.Ordinal);
     }
 
     [Fact]
