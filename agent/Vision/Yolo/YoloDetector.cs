@@ -8,8 +8,8 @@ namespace EdgeInventory.Vision.Yolo;
 /// <summary>
 /// Runs an Ultralytics-format YOLO detector (v5, v8/11 or end-to-end v10/26 output) on BGR images.
 /// Input and output tensors lie over pinned buffers the detector owns, bound to the session once per
-/// batch size (the package's IO binding) and reused, so detecting frame after frame allocates nothing. One instance serves one thread at a time; share the instance across
-/// cameras by batching their frames (see <see cref="Detect(ReadOnlySpan{BgrImage}, List{Detection}[], DetectionSettings?)"/>).
+/// batch size (the package's IO binding) and reused, so detecting frame after frame allocates nothing.
+/// One instance serves one thread at a time; share the instance across cameras by batching their frames (see <see cref="Detect(ReadOnlySpan{BgrImage}, List{Detection}[], DetectionSettings?)"/>).
 /// </summary>
 public sealed class YoloDetector : IDisposable
 {
@@ -153,7 +153,6 @@ public sealed class YoloDetector : IDisposable
 
         long t1 = Stopwatch.GetTimestamp();
         binding.Run(_runOptions);
-
         timings.InferenceMs += StageTimings.Since(t1);
 
         long t2 = Stopwatch.GetTimestamp();
