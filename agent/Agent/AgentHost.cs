@@ -159,9 +159,22 @@ public static class AgentHost
 
     private static YoloDetector OpenDetector(AgentSettings settings)
     {
+        if (settings.OrtLibraryPath is not null)
+        {
+            Onnx.OrtLibrary.Configure(settings.OrtLibraryPath);
+        }
+
         try
         {
             return YoloDetector.Open(settings.ModelPath, settings.Session);
+        }
+        catch (Onnx.OrtLibraryException e)
+        {
+            throw new AgentConfigurationException($"Agent:Model:OrtLibrary: {e.Message}", e);
+        }
+        catch (Onnx.ExecutionProviderUnavailableException e)
+        {
+            throw new AgentConfigurationException($"Agent:Model:Provider: {e.Message}", e);
         }
         catch (Exception e) when (e is ModelFormatException or FileNotFoundException or Onnx.OrtException or DllNotFoundException)
         {

@@ -1,13 +1,6 @@
-namespace EdgeInventory.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
-/// <summary>GraphOptimizationLevel of onnxruntime_c_api.h.</summary>
-public enum GraphOptimizationLevel
-{
-    DisableAll = 0,
-    Basic = 1,
-    Extended = 2,
-    All = 99,
-}
+namespace EdgeInventory.Onnx;
 
 /// <summary>Where a session runs.</summary>
 public enum ExecutionProvider
@@ -15,7 +8,7 @@ public enum ExecutionProvider
     /// <summary>The CPU execution provider, in every build of ONNX Runtime.</summary>
     Cpu,
 
-    /// <summary>NVIDIA CUDA (a GPU build of ONNX Runtime, e.g. on a Jetson).</summary>
+    /// <summary>NVIDIA CUDA (a GPU build of ONNX Runtime: Microsoft.ML.OnnxRuntime.Gpu.Linux, or JetPack's on a Jetson).</summary>
     Cuda,
 
     /// <summary>NVIDIA TensorRT, with CUDA behind it for nodes TensorRT does not take.</summary>
@@ -31,7 +24,7 @@ public sealed record InferenceSessionOptions
     /// <summary>Threads across independent operators; 0 lets ONNX Runtime choose.</summary>
     public int InterOpThreads { get; init; }
 
-    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
     public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
 
@@ -40,7 +33,7 @@ public sealed record InferenceSessionOptions
 
     /// <summary>
     /// When the configured GPU provider cannot be loaded, run on the CPU (and say so through
-    /// <see cref="InferenceSession.ProviderFallbackReason"/>) instead of failing.
+    /// <see cref="ModelSession.ProviderFallbackReason"/>) instead of failing.
     /// </summary>
     public bool FallbackToCpu { get; init; }
 

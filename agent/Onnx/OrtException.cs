@@ -1,6 +1,8 @@
+using Microsoft.ML.OnnxRuntime;
+
 namespace EdgeInventory.Onnx;
 
-/// <summary>The error codes of OrtErrorCode (onnxruntime_c_api.h / onnxruntime_error_code.h).</summary>
+/// <summary>OrtErrorCode of onnxruntime_c_api.h, as the package names them in its messages.</summary>
 public enum OrtErrorCode
 {
     Ok = 0,
@@ -21,9 +23,18 @@ public enum OrtErrorCode
     DeviceReset = 15,
 }
 
-/// <summary>An error reported by ONNX Runtime: its code and its own message.</summary>
+/// <summary>A model ONNX Runtime refused: the file, ORT's code and its own message (without the package's "[ErrorCode:…]" prefix).</summary>
 public class OrtException : Exception
 {
+    private const string CodePrefix = "[ErrorCode:";
+
+    public OrtException(string source, OnnxRuntimeException inner)
+        : base($"{source}: {OrtMessage(inner)}", inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ErrorCode = OrtCode(inner);
+    }
+
     public OrtException(OrtErrorCode code, string message)
         : base(message)
     {
@@ -45,6 +56,22 @@ public class OrtException : Exception
     }
 
     public OrtErrorCode ErrorCode { get; } = OrtErrorCode.Fail;
+
+    /// <summary>ORT's own message; the package writes its code in front ("[ErrorCode:InvalidProtobuf] Load model…") and keeps the code itself internal.</summary>
+    public static string OrtMessage(OnnxRuntimeException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        string message = e.Message;
+        int end = message.StartsWith(CodePrefix, StringComparison.Ordinal) ? message.IndexOf("] ", StringComparison.Ordinal) : -1;
+        return end < 0 ? message : message[(end + 2)..];
+    }
+
+    private static OrtErrorCode OrtCode(OnnxRuntimeException e)
+    {
+        string message = e.Message;
+        int end = message.StartsWith(CodePrefix, StringComparison.Ordinal) ? message.IndexOf(']', StringComparison.Ordinal) : -1;
+        return end > 0 && Enum.TryParse(message[CodePrefix.Length..end], out OrtErrorCode code) ? code : OrtErrorCode.Fail;
+    }
 }
 
 /// <summary>The ONNX Runtime native library could not be found, loaded, or is too old.</summary>

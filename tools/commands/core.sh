@@ -24,8 +24,14 @@ cmd_fixtures() {
     "$EDGEINV_PYTHON" "$EDGEINV_ROOT/tools/fixtures/make_detector_fixtures.py" "$@"
 }
 
-# The vision tests decode with ffmpeg/libturbojpeg, run ONNX Runtime, and train a toy model
-# through tools/train (smoke test), which needs Debian's PyTorch and OpenCV.
+# The ONNX tests compile a stand-in for an old libonnxruntime (the version refusal) with the C compiler.
+test_needs_onnx() {
+    ensure_apt gcc libc6-dev
+}
+
+# The vision tests decode with ffmpeg/libturbojpeg, run ONNX Runtime (the NuGet package's, or the build
+# EDGEINV_ORT_LIBRARY names), and train a toy model through tools/train (smoke test), which needs
+# Debian's PyTorch and OpenCV.
 test_needs_vision() {
     ensure_vision_runtime
     ensure_python python3-torch python3-torchvision python3-opencv
@@ -84,7 +90,7 @@ cmd_demo() {
     run_cli demo "$@"
 }
 
-# bench vision [--quick] [CLI options]: per-stage timings against the bare ORT run, then the
+# bench vision [--quick] [CLI options]: per-stage timings against the package's bare RunWithBinding, then the
 # BenchmarkDotNet hot-path benchmarks (memory diagnoser) unless --quick.
 usage_bench_vision() {
     echo "usage: tools/edgeinv bench vision [--quick] [bench-vision options]"

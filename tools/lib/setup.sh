@@ -44,56 +44,20 @@ ensure_dotnet() {
     export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 }
 
-# ONNX Runtime 1.30's native library, as shipped inside the npm package onnxruntime-node@1.30.0.
-ORT_VERSION=1.30.0
-ORT_NPM_SHA256=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
-ORT_SO_SHA256_x64=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
-ORT_SO_SHA256_arm64=1f549d46250b005580b597f4164984aaf75b3bcb9f3aeb07c7f8a8fe60b23c76
-
-ort_arch() {
-    case "$(uname -m)" in
-        x86_64|amd64) echo x64 ;;
-        aarch64|arm64) echo arm64 ;;
-        *) die "no ONNX Runtime build for $(uname -m): set EDGEINV_ORT_LIBRARY to a libonnxruntime.so" ;;
-    esac
-}
-
-# ensure_ort: exports EDGEINV_ORT_LIBRARY. A path already set (a GPU build) is used as it is.
-ensure_ort() {
+# ONNX Runtime comes with the build: the Microsoft.ML.OnnxRuntime NuGet package (Directory.Packages.props) puts
+# libonnxruntime.so for linux-x64 and linux-arm64 beside the program. Another build (a GPU one, JetPack's on a
+# Jetson) is chosen with EDGEINV_ORT_LIBRARY; a path that names no file is refused here, before any program starts.
+ensure_ort_library() {
     if [ -n "${EDGEINV_ORT_LIBRARY:-}" ]; then
         [ -f "$EDGEINV_ORT_LIBRARY" ] || die "EDGEINV_ORT_LIBRARY=$EDGEINV_ORT_LIBRARY: no such file"
-        return 0
     fi
-    local arch dir lib want
-    arch="$(ort_arch)"
-    dir="$EDGEINV_DEPS/onnxruntime-$ORT_VERSION/linux-$arch"
-    lib="$dir/libonnxruntime.so.1"
-    want="ORT_SO_SHA256_$arch"
-    if [ ! -f "$lib" ]; then
-        command -v npm >/dev/null || ensure_apt npm
-        say "fetching ONNX Runtime $ORT_VERSION (npm package onnxruntime-node@$ORT_VERSION, about 110 MB)"
-        local tmp
-        tmp="$(mktemp -d)"
-        (cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null 2>"$tmp/npm.log") \
-            || { cat "$tmp/npm.log" >&2; rm -rf "$tmp"; die "npm pack onnxruntime-node@$ORT_VERSION failed"; }
-        echo "$ORT_NPM_SHA256  $tmp/onnxruntime-node-$ORT_VERSION.tgz" | sha256sum -c --quiet - >&2 \
-            || { rm -rf "$tmp"; die "onnxruntime-node-$ORT_VERSION.tgz: sha256 does not match the pinned value"; }
-        tar -xzf "$tmp/onnxruntime-node-$ORT_VERSION.tgz" -C "$tmp" "package/bin/napi-v6/linux/$arch/libonnxruntime.so.1" \
-            || { rm -rf "$tmp"; die "the npm package has no linux/$arch libonnxruntime.so.1"; }
-        mkdir -p "$dir"
-        mv "$tmp/package/bin/napi-v6/linux/$arch/libonnxruntime.so.1" "$lib.part"
-        rm -rf "$tmp"
-        echo "${!want}  $lib.part" | sha256sum -c --quiet - >&2 \
-            || { rm -f "$lib.part"; die "libonnxruntime.so.1 ($arch): sha256 does not match the pinned value"; }
-        mv "$lib.part" "$lib"
-    fi
-    export EDGEINV_ORT_LIBRARY="$lib"
+    return 0
 }
 
 # The native libraries and tools the vision path needs at run time.
 ensure_vision_runtime() {
     ensure_apt libturbojpeg0 ffmpeg
-    ensure_ort
+    ensure_ort_library
 }
 
 ensure_python() {

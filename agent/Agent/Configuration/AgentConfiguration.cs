@@ -47,6 +47,9 @@ public sealed record AgentSettings
 
     public required InferenceSessionOptions Session { get; init; }
 
+    /// <summary>Agent:Model:OrtLibrary made absolute; null for EDGEINV_ORT_LIBRARY or the package's own library.</summary>
+    public string? OrtLibraryPath { get; init; }
+
     public string? ExpectedStockFile { get; init; }
 
     public required IReadOnlyList<ExpectedStockEntry> ExpectedStock { get; init; }
@@ -341,6 +344,16 @@ public static class AgentConfiguration
             }
         }
 
+        string? ortLibrary = null;
+        if (!string.IsNullOrWhiteSpace(o.Model.OrtLibrary))
+        {
+            ortLibrary = Path.GetFullPath(o.Model.OrtLibrary, baseDirectory);
+            if (!File.Exists(ortLibrary))
+            {
+                problems.Add($"{A}Model:OrtLibrary: no such file: {ortLibrary}");
+            }
+        }
+
         if (!Enum.TryParse(o.Model.Provider, ignoreCase: true, out ExecutionProvider provider) || int.TryParse(o.Model.Provider, out _))
         {
             problems.Add($"{A}Model:Provider: '{o.Model.Provider}' is not one of {string.Join(", ", Enum.GetNames<ExecutionProvider>())}");
@@ -448,6 +461,7 @@ public static class AgentConfiguration
             ModelPath = modelPath,
             Model = o.Model,
             Session = new InferenceSessionOptions { Provider = provider, FallbackToCpu = o.Model.FallbackToCpu, IntraOpThreads = o.Model.IntraOpThreads },
+            OrtLibraryPath = ortLibrary,
             ExpectedStockFile = expectedFile,
             ExpectedStock = expected,
             ExpectedStockSha256 = expectedSha256,

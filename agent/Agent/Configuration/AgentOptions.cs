@@ -48,6 +48,12 @@ public sealed class ModelOptions
 
     public bool FallbackToCpu { get; set; } = true;
 
+    /// <summary>
+    /// Another ONNX Runtime native library (1.32 or newer) in place of the package's CPU build: a GPU build,
+    /// JetPack's on a Jetson. Wins over EDGEINV_ORT_LIBRARY; unset, that variable or the package's own is used.
+    /// </summary>
+    public string? OrtLibrary { get; set; }
+
     /// <summary>ONNX Runtime intra-op threads; 0 = one per core.</summary>
     public int IntraOpThreads { get; set; }
 

@@ -1,28 +1,30 @@
 using System.Diagnostics;
 using EdgeInventory.Onnx;
 using EdgeInventory.Vision.Imaging;
+using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeInventory.Vision.Yolo;
 
 /// <summary>
 /// Runs an Ultralytics-format YOLO detector (v5, v8/11 or end-to-end v10/26 output) on BGR images.
-/// Input and output tensors are created once per batch size and reused, so detecting frame after
-/// frame allocates nothing. One instance serves one thread at a time; share the instance across
-/// cameras by batching their frames (see <see cref="Detect(ReadOnlySpan{BgrImage}, List{Detection}[], DetectionSettings?)"/>).
+/// Input and output tensors lie over pinned buffers the detector owns, bound to the session once per
+/// batch size (the package's IO binding) and reused, so detecting frame after frame allocates nothing.
+/// One instance serves one thread at a time; share the instance across cameras by batching their frames (see <see cref="Detect(ReadOnlySpan{BgrImage}, List{Detection}[], DetectionSettings?)"/>).
 /// </summary>
 public sealed class YoloDetector : IDisposable
 {
     private const float DefaultIoU = 0.7f;
     private const int DefaultMaxDetections = 1000;
 
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
+    private readonly RunOptions _runOptions = new();
     private readonly LetterboxResizer[] _resizers;
     private readonly YoloPostprocessor _post = new();
-    private readonly Dictionary<int, Binding> _bindings = [];
+    private readonly Dictionary<int, SessionBinding> _bindings = [];
     private readonly LetterboxGeometry[] _geometries;
     private bool _disposed;
 
-    private YoloDetector(InferenceSession session, YoloModelInfo model)
+    private YoloDetector(ModelSession session, YoloModelInfo model)
     {
         _session = session;
         Model = model;
@@ -49,16 +51,17 @@ public sealed class YoloDetector : IDisposable
     /// <summary>Stage times of the last Detect call.</summary>
     public StageTimings LastTimings { get; private set; }
 
-    /// <summary>The session, for benchmarks that time the bare ONNX Runtime run.</summary>
-    public InferenceSession Session => _session;
+    /// <summary>The package's session, for benchmarks that time the bare ONNX Runtime run (<see cref="BareRun"/>).</summary>
+    public InferenceSession Session => _session.Session;
 
     /// <summary>Opens a model and checks that it is a YOLO detector.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="OrtException">ONNX Runtime cannot load it (corrupt, not ONNX).</exception>
     /// <exception cref="ModelFormatException">It loads but is not a detector this project reads.</exception>
+    /// <exception cref="ExecutionProviderUnavailableException">The configured GPU provider cannot be used and the CPU fallback is off.</exception>
     public static YoloDetector Open(string modelPath, InferenceSessionOptions? options = null, YoloOutputLayout? layout = null)
     {
-        InferenceSession session = InferenceSession.Open(modelPath, options);
+        ModelSession session = ModelSession.Open(modelPath, options);
         try
         {
             return new YoloDetector(session, YoloModelInfo.From(session, layout));
@@ -102,11 +105,12 @@ public sealed class YoloDetector : IDisposable
         }
 
         _disposed = true;
-        foreach (Binding b in _bindings.Values)
+        foreach (SessionBinding b in _bindings.Values)
         {
             b.Dispose();
         }
 
+        _runOptions.Dispose();
         _session.Dispose();
     }
 
@@ -132,7 +136,7 @@ public sealed class YoloDetector : IDisposable
     {
         int batch = Model.FixedBatch ?? images.Length;
         long t0 = Stopwatch.GetTimestamp();
-        Binding binding = BindingFor(batch);
+        SessionBinding binding = BindingFor(batch);
         int plane = Model.InputWidth * Model.InputHeight * 3;
         Span<float> input = binding.Input.Span;
         for (int i = 0; i < images.Length; i++)
@@ -148,29 +152,7 @@ public sealed class YoloDetector : IDisposable
         timings.PreprocessMs += StageTimings.Since(t0);
 
         long t1 = Stopwatch.GetTimestamp();
-        if (binding.Output is null)
-        {
-            // First run at this batch size with an output shape the model leaves open: let ORT
-            // allocate once to learn it, then bind a reusable tensor of that shape.
-            OrtValue[] learned = _session.Run([binding.Input]);
-            try
-            {
-                binding.BindOutput(learned[0].GetTypeAndShape().Shape);
-                learned[0].GetTensorData<float>().CopyTo(binding.Output!.Span);
-            }
-            finally
-            {
-                foreach (OrtValue v in learned)
-                {
-                    v.Dispose();
-                }
-            }
-        }
-        else
-        {
-            _session.Run([binding.Input], binding.Outputs);
-        }
-
+        binding.Run(_runOptions);
         timings.InferenceMs += StageTimings.Since(t1);
 
         long t2 = Stopwatch.GetTimestamp();
@@ -187,43 +169,15 @@ public sealed class YoloDetector : IDisposable
         timings.PostprocessMs += StageTimings.Since(t2);
     }
 
-    private Binding BindingFor(int batch)
+    private SessionBinding BindingFor(int batch)
     {
-        if (_bindings.TryGetValue(batch, out Binding? binding))
+        if (_bindings.TryGetValue(batch, out SessionBinding? binding))
         {
             return binding;
         }
 
-        binding = new Binding(OrtTensor.Create<float>([batch, 3, Model.InputHeight, Model.InputWidth]));
-        long[] declared = _session.Outputs[0].Dimensions;
-        if (declared.Length == 3 && declared[1] > 0 && declared[2] > 0)
-        {
-            binding.BindOutput([batch, declared[1], declared[2]]);
-        }
-
+        binding = new SessionBinding(Session, Model, batch);
         _bindings[batch] = binding;
         return binding;
-    }
-
-    /// <summary>The tensors of one batch size: the input and the detection output.</summary>
-    private sealed class Binding(OrtTensor<float> input) : IDisposable
-    {
-        public OrtTensor<float> Input { get; } = input;
-
-        public OrtTensor<float>? Output { get; private set; }
-
-        public OrtValue[] Outputs { get; private set; } = [];
-
-        public void BindOutput(long[] shape)
-        {
-            Output = OrtTensor.Create<float>(shape);
-            Outputs = [Output];
-        }
-
-        public void Dispose()
-        {
-            Input.Dispose();
-            Output?.Dispose();
-        }
     }
 }

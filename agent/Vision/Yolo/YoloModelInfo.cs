@@ -1,5 +1,7 @@
 using System.Globalization;
 using EdgeInventory.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace EdgeInventory.Vision.Yolo;
 
@@ -29,29 +31,39 @@ public sealed record YoloModelInfo
 
     public required string InputName { get; init; }
 
+    /// <summary>The output's declared shape, -1 where the model leaves a dimension open.</summary>
+    public required long[] OutputDimensions { get; init; }
+
     public int ClassCount => Names.Count;
 
     public string Label(int classId) => Names.TryGetValue(classId, out string? name) ? name : classId.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Reads and checks a session; throws <see cref="ModelFormatException"/> naming the reason when it is not a YOLO detector.</summary>
-    public static YoloModelInfo From(InferenceSession session, YoloOutputLayout? layoutOverride = null)
+    public required string OutputName { get; init; }
+
+    /// <summary>
+    /// Reads and checks a session: shapes from its inputs and outputs, names, imgsz and edgeinv_conf from
+    /// the model's metadata; throws <see cref="ModelFormatException"/> naming the reason when it is not a YOLO detector.
+    /// </summary>
+    public static YoloModelInfo From(ModelSession model, YoloOutputLayout? layoutOverride = null)
     {
-        string path = session.Source;
-        ModelMetadata meta = session.Metadata;
+        ArgumentNullException.ThrowIfNull(model);
+        string path = model.Source;
+        InferenceSession session = model.Session;
+        var meta = new Metadata(session.ModelMetadata.CustomMetadataMap);
         if (meta["task"] is string task && task != "detect")
         {
             throw new ModelFormatException(path, $"the model's task is '{task}', not 'detect'");
         }
 
-        if (session.Inputs.Count != 1)
+        if (session.InputNames.Count != 1)
         {
-            throw new ModelFormatException(path, $"a detector has one image input; this model has {session.Inputs.Count}");
+            throw new ModelFormatException(path, $"a detector has one image input; this model has {session.InputNames.Count}");
         }
 
-        TensorInfo input = session.Inputs[0];
+        var input = new Node(session.InputNames[0], session.InputMetadata[session.InputNames[0]]);
         if (input.ElementType != TensorElementType.Float)
         {
-            throw new ModelFormatException(path, $"input '{input.Name}' holds {input.ElementType}; only float32 inputs are supported (export without half precision)");
+            throw new ModelFormatException(path, $"input '{input.Name}' holds {input.Holds}; only float32 inputs are supported (export without half precision)");
         }
 
         if (input.Dimensions.Length != 4 || (input.Dimensions[1] != 3 && input.Dimensions[1] >= 0))
@@ -70,12 +82,12 @@ public sealed record YoloModelInfo
             throw new ModelFormatException(path, "metadata 'names' is not readable: " + e.Message);
         }
 
-        if (session.Outputs.Count != 1)
+        if (session.OutputNames.Count != 1)
         {
-            throw new ModelFormatException(path, $"a detector has one output; this model has {session.Outputs.Count} (segmentation and pose models are not read)");
+            throw new ModelFormatException(path, $"a detector has one output; this model has {session.OutputNames.Count} (segmentation and pose models are not read)");
         }
 
-        TensorInfo output = session.Outputs[0];
+        var output = new Node(session.OutputNames[0], session.OutputMetadata[session.OutputNames[0]]);
         YoloOutputLayout layout = layoutOverride ?? DetectLayout(output, names.Count, meta, path);
         names = CompleteNames(names, output, layout, path);
 
@@ -103,10 +115,12 @@ public sealed record YoloModelInfo
             DefaultConfidence = conf,
             Version = version,
             InputName = input.Name,
+            OutputName = output.Name,
+            OutputDimensions = output.Dimensions,
         };
     }
 
-    private static (int Height, int Width) ReadInputSize(TensorInfo input, ModelMetadata meta, string path)
+    private static (int Height, int Width) ReadInputSize(Node input, Metadata meta, string path)
     {
         if (input.Dimensions[2] > 0 && input.Dimensions[3] > 0)
         {
@@ -134,7 +148,7 @@ public sealed record YoloModelInfo
     /// has the same shape: the 'end2end' metadata decides, else the row count (a v5 head has thousands
     /// of anchors, an end-to-end head a few hundred detections).
     /// </summary>
-    private static YoloOutputLayout DetectLayout(TensorInfo output, int nc, ModelMetadata meta, string path)
+    private static YoloOutputLayout DetectLayout(Node output, int nc, Metadata meta, string path)
     {
         long[] d = output.Dimensions;
         if (d.Length != 3)
@@ -168,7 +182,7 @@ public sealed record YoloModelInfo
     }
 
     /// <summary>Without a names entry, classes are numbered from the output's width.</summary>
-    private static IReadOnlyDictionary<int, string> CompleteNames(IReadOnlyDictionary<int, string> names, TensorInfo output, YoloOutputLayout layout, string path)
+    private static IReadOnlyDictionary<int, string> CompleteNames(IReadOnlyDictionary<int, string> names, Node output, YoloOutputLayout layout, string path)
     {
         if (names.Count > 0)
         {
@@ -194,6 +208,32 @@ public sealed record YoloModelInfo
 
         return numbered;
     }
+}
+
+/// <summary>A model input or output as the messages name it: "output0 Float [1, 84, anchors]".</summary>
+internal sealed class Node(string name, NodeMetadata metadata)
+{
+    public string Name { get; } = name;
+
+    /// <summary>The element type; null for an input or output that is not a tensor (a sequence or map).</summary>
+    public TensorElementType? ElementType { get; } = metadata.IsTensor ? metadata.ElementDataType : null;
+
+    /// <summary>What it holds, as messages say it: the element type of a tensor, else the kind of value.</summary>
+    public string Holds => ElementType?.ToString() ?? metadata.OnnxValueType.ToString();
+
+    /// <summary>The shape, -1 for a dynamic dimension.</summary>
+    public long[] Dimensions { get; } = metadata.IsTensor ? [.. metadata.Dimensions.Select(d => (long)d)] : [];
+
+    public override string ToString() =>
+        $"{Name} {Holds} [{string.Join(", ", Dimensions.Select((d, i) => d >= 0 ? d.ToString(CultureInfo.InvariantCulture) : Symbol(i)))}]";
+
+    private string Symbol(int axis) => axis < metadata.SymbolicDimensions.Length && metadata.SymbolicDimensions[axis].Length > 0 ? metadata.SymbolicDimensions[axis] : "?";
+}
+
+/// <summary>The model's custom metadata (Ultralytics writes names, imgsz, stride, task there; the trainer adds edgeinv_conf).</summary>
+internal sealed class Metadata(IReadOnlyDictionary<string, string> custom)
+{
+    public string? this[string key] => custom.TryGetValue(key, out string? value) ? value : null;
 }
 
 /// <summary>A model that is not a YOLO detector this project can read; the message names the file and the reason.</summary>

@@ -91,6 +91,17 @@ public sealed class AgentConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Another_onnx_runtime_library_is_resolved_against_the_file_or_named_when_missing()
+    {
+        Assert.Null(Load(Valid()).OrtLibraryPath);
+        File.WriteAllText(_dir.File("libonnxruntime.so.1"), "");
+        JsonObject config = Valid();
+        Agent(config)["Model"]!["OrtLibrary"] = "libonnxruntime.so.1"; // relative to the configuration's folder
+        Assert.Equal(_dir.File("libonnxruntime.so.1"), Load(config).OrtLibraryPath);
+        Assert.Contains("Agent:Model:OrtLibrary: no such file: /nonexistent/libonnxruntime.so.1", Problem(c => Agent(c)["Model"]!["OrtLibrary"] = "/nonexistent/libonnxruntime.so.1"));
+    }
+
+    [Fact]
     public void A_zone_outside_the_image_is_named()
     {
         string message = Problem(c => Camera(c)["Zones"]![0]!["Polygon"]![2] = new JsonArray(1.2, 0.5));
