@@ -20,7 +20,7 @@ for (int done = 0; done < enqueue; done += 100)
 }
 Console.WriteLine($"enqueued {enqueue}");
 
-using var client = new MosquittoClient(new MosquittoClientOptions
+using var client = new MqttConnection(new MqttConnectionOptions
 {
     Host = "127.0.0.1",
     Port = int.Parse(args_["port"], CultureInfo.InvariantCulture),

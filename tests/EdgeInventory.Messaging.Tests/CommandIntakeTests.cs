@@ -14,14 +14,14 @@ public sealed class CommandIntakeTests : IDisposable
     [Fact]
     public async Task Malformed_inbound_messages_are_refused_counted_by_reason_and_change_nothing()
     {
-        using var device = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        using var device = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
         var intake = new CommandIntake(device, "s042");
         await device.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
         await intake.SubscribeAsync().WaitAsync(Fixtures.Patience);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         Task running = intake.RunAsync(stop.Token);
 
-        using var cloud = new MosquittoClient(Fixtures.Client(broker.Port, "cloud"));
+        using var cloud = new MqttConnection(Fixtures.Client(broker.Port, "cloud"));
         await cloud.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
         string scannerTopic = Topics.ScannerCount("s042");
         ScannerCount valid = Scanner("s042");
@@ -43,7 +43,7 @@ public sealed class CommandIntakeTests : IDisposable
 
         // Same publisher, same order: when the valid one is through, every bad one has been judged.
         using var wait = new CancellationTokenSource(Fixtures.Patience);
-        ScannerCount accepted = await intake.ScannerCounts.ReadAsync(wait.Token);
+        ScannerCount accepted = (await intake.ScannerCounts.ReadAsync(wait.Token)).Message;
         Assert.Equal(valid.EventId, accepted.EventId);
         Assert.False(intake.ScannerCounts.TryRead(out _));
         Assert.Equal(1, intake.Rejected[nameof(ContractRejectionReason.NotJson)]);

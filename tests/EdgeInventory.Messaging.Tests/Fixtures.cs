@@ -18,7 +18,7 @@ internal static class Fixtures
 
     public static MosquittoBroker StartBroker() => MosquittoBroker.Start(Users);
 
-    public static MosquittoClientOptions Client(int port, string user, string? clientId = null) => new()
+    public static MqttConnectionOptions Client(int port, string user, string? clientId = null) => new()
     {
         Host = "127.0.0.1",
         Port = port,
@@ -46,22 +46,21 @@ internal static class Fixtures
 }
 
 /// <summary>
-/// The cloud side of a test: a subscriber with a persistent session (MQTT 3.1.1, clean session off, so the
-/// broker keeps its subscription and queued messages across broker restarts) that records every copy of
-/// every discrepancy it receives.
+/// The cloud side of a test: a subscriber with a persistent session (MQTT 5, clean start off with a session
+/// expiry, so the broker keeps its subscription and queued messages across broker restarts) that records every
+/// copy of every discrepancy it receives.
 /// </summary>
 internal sealed class Collector : IDisposable
 {
-    private readonly MosquittoClient client;
+    private readonly MqttConnection client;
     private readonly CancellationTokenSource stop = new();
     private readonly Task reading;
 
     public Collector(int port)
     {
-        MosquittoClientOptions options = Fixtures.Client(port, "cloud", clientId: "collector-" + Guid.NewGuid().ToString("N")[..8]);
-        options.Protocol = MqttProtocol.V311;
-        options.CleanSession = false;
-        client = new MosquittoClient(options);
+        MqttConnectionOptions options = Fixtures.Client(port, "cloud", clientId: "collector-" + Guid.NewGuid().ToString("N")[..8]);
+        options.SessionExpiry = TimeSpan.FromHours(1);
+        client = new MqttConnection(options);
         reading = Task.Run(ReadAsync);
     }
 

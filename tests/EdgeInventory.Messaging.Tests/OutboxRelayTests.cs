@@ -26,7 +26,7 @@ public sealed class OutboxRelayTests : IDisposable
         using var collector = new Collector(broker.Port);
         await collector.SubscribeAsync();
         var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
-        using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        using var client = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
         await client.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
         // A poll far longer than the test may wait: only the post-commit wake-up can deliver these in time.
         var relay = new OutboxRelay(outbox, client, new OutboxRelayOptions { PollInterval = TimeSpan.FromHours(1) });
@@ -58,7 +58,7 @@ public sealed class OutboxRelayTests : IDisposable
             outbox.EnqueueBatch(Enumerable.Range(0, 500).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i % 50}"))));
         }
 
-        using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        using var client = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
         var relay = new OutboxRelay(outbox, client);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         Task running = relay.RunAsync(stop.Token);
@@ -95,7 +95,7 @@ public sealed class OutboxRelayTests : IDisposable
         outbox.EnqueueBatch([forged]);
         outbox.EnqueueBatch(Enumerable.Range(0, 50).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i % 5}"))));
 
-        using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        using var client = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
         var relay = new OutboxRelay(outbox, client, new OutboxRelayOptions { RetryDelayMin = TimeSpan.FromMilliseconds(100) });
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         Task running = relay.RunAsync(stop.Token);

@@ -23,7 +23,7 @@ public sealed class MqttDeliveryTests : IDisposable
     public async Task Events_go_out_through_the_outbox_and_commands_come_in()
     {
         using MosquittoBroker broker = MosquittoBroker.Start(new Dictionary<string, string> { ["s042"] = "store-pw", ["cloud"] = "cloud-pw" });
-        using var cloud = new MosquittoClient(new MosquittoClientOptions
+        using var cloud = new MqttConnection(new MqttConnectionOptions
         {
             Host = "127.0.0.1", Port = broker.Port, ClientId = "cloud-test", Username = "cloud", Password = "cloud-pw",
             ReconnectDelayMin = TimeSpan.FromMilliseconds(50), ReconnectDelayMax = TimeSpan.FromSeconds(1),

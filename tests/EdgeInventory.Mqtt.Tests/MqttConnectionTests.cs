@@ -4,7 +4,7 @@ using EdgeInventory.Testing;
 
 namespace EdgeInventory.Mqtt.Tests;
 
-public sealed class MosquittoClientTests : IDisposable
+public sealed class MqttConnectionTests : IDisposable
 {
     private readonly MosquittoBroker broker = Broker.Start();
 
@@ -13,11 +13,11 @@ public sealed class MosquittoClientTests : IDisposable
     [Fact]
     public async Task Publishes_qos1_with_a_puback_and_a_subscriber_receives_the_message()
     {
-        using var cloud = new MosquittoClient(Broker.Options(broker.Port, "cloud"));
+        using var cloud = new MqttConnection(Broker.Options(broker.Port, "cloud"));
         await cloud.WaitConnectedAsync().WaitAsync(Broker.Patience);
         await cloud.SubscribeAsync("edgeinv/+/+/discrepancy");
 
-        using var store = new MosquittoClient(Broker.Options(broker.Port, "s042"));
+        using var store = new MqttConnection(Broker.Options(broker.Port, "s042"));
         await store.WaitConnectedAsync().WaitAsync(Broker.Patience);
         MqttPublishAck ack = await store.PublishAsync("edgeinv/s042/edge-01/discrepancy", "{\"n\":1}"u8).WaitAsync(Broker.Patience);
         Assert.True(ack.MessageId > 0);
@@ -27,19 +27,18 @@ public sealed class MosquittoClientTests : IDisposable
         Assert.Equal("edgeinv/s042/edge-01/discrepancy", received.Topic);
         Assert.Equal("{\"n\":1}", Encoding.UTF8.GetString(received.Payload));
         Assert.Equal(1, received.Qos);
-        Assert.Equal(0, store.CallbackFaults);
     }
 
     [Fact]
     public async Task A_store_publishing_to_another_stores_topic_is_refused_with_reason_135_and_nothing_arrives()
     {
-        using var cloud = new MosquittoClient(Broker.Options(broker.Port, "cloud"));
+        using var cloud = new MqttConnection(Broker.Options(broker.Port, "cloud"));
         await cloud.WaitConnectedAsync().WaitAsync(Broker.Patience);
         await cloud.SubscribeAsync("edgeinv/#");
 
-        using var store = new MosquittoClient(Broker.Options(broker.Port, "s042"));
+        using var store = new MqttConnection(Broker.Options(broker.Port, "s042"));
         await store.WaitConnectedAsync().WaitAsync(Broker.Patience);
-        MosquittoException refused = await Assert.ThrowsAsync<MosquittoException>(
+        MqttException refused = await Assert.ThrowsAsync<MqttException>(
             () => store.PublishAsync("edgeinv/s043/edge-01/discrepancy", "forged"u8).WaitAsync(Broker.Patience));
         Assert.Equal(135, refused.ReasonCode);
         Assert.Contains("edgeinv/s043/edge-01/discrepancy", refused.Message, StringComparison.Ordinal);
@@ -56,9 +55,9 @@ public sealed class MosquittoClientTests : IDisposable
     [Fact]
     public async Task Under_mqtt_311_the_same_refusal_is_silent_which_is_why_v5_is_the_default()
     {
-        MosquittoClientOptions options = Broker.Options(broker.Port, "s042");
+        MqttConnectionOptions options = Broker.Options(broker.Port, "s042");
         options.Protocol = MqttProtocol.V311;
-        using var store = new MosquittoClient(options);
+        using var store = new MqttConnection(options);
         await store.WaitConnectedAsync().WaitAsync(Broker.Patience);
         MqttPublishAck ack = await store.PublishAsync("edgeinv/s043/edge-01/discrepancy", "forged"u8).WaitAsync(Broker.Patience);
         Assert.Equal(0, ack.ReasonCode);
@@ -67,16 +66,16 @@ public sealed class MosquittoClientTests : IDisposable
     [Fact]
     public async Task A_store_cannot_subscribe_to_another_stores_commands()
     {
-        using var store = new MosquittoClient(Broker.Options(broker.Port, "s042"));
+        using var store = new MqttConnection(Broker.Options(broker.Port, "s042"));
         await store.WaitConnectedAsync().WaitAsync(Broker.Patience);
         await store.SubscribeAsync("edgeinv/cmd/s042/#").WaitAsync(Broker.Patience);
 
-        using var cloud = new MosquittoClient(Broker.Options(broker.Port, "cloud"));
+        using var cloud = new MqttConnection(Broker.Options(broker.Port, "cloud"));
         await cloud.WaitConnectedAsync().WaitAsync(Broker.Patience);
         await cloud.PublishAsync("edgeinv/cmd/s043/expected-stock", "not yours"u8).WaitAsync(Broker.Patience);
         await cloud.PublishAsync("edgeinv/cmd/s042/expected-stock", "yours"u8).WaitAsync(Broker.Patience);
         // s042 may not read s043's commands even through a wildcard: the first message it sees is its own.
-        using var wildcard = new MosquittoClient(Broker.Options(broker.Port, "s042"));
+        using var wildcard = new MqttConnection(Broker.Options(broker.Port, "s042"));
         await wildcard.WaitConnectedAsync().WaitAsync(Broker.Patience);
         await wildcard.SubscribeAsync("edgeinv/cmd/#").WaitAsync(Broker.Patience);
         await cloud.PublishAsync("edgeinv/cmd/s043/expected-stock", "not yours"u8).WaitAsync(Broker.Patience);
@@ -88,13 +87,13 @@ public sealed class MosquittoClientTests : IDisposable
     [Fact]
     public async Task A_wrong_password_is_a_clear_error_retried_with_growing_backoff_and_no_crash()
     {
-        using var store = new MosquittoClient(Broker.Options(broker.Port, "s042", password: "wrong"));
+        using var store = new MqttConnection(Broker.Options(broker.Port, "s042", password: "wrong"));
         var failures = new List<MqttConnectionEvent>();
         while (failures.Count < 4)
         {
             failures.Add(await Broker.NextEvent(store, e => e.State == MqttConnectionState.Disconnected));
         }
-        MosquittoException error = failures[0].Error!;
+        MqttException error = failures[0].Error!;
         // mosquitto 2.0.11 answers a bad password with 135 "not authorised" rather than 134.
         Assert.Contains(error.ReasonCode, new int?[] { 134, 135 });
         Assert.Contains("refused by the broker", error.Message, StringComparison.Ordinal);
@@ -110,7 +109,7 @@ public sealed class MosquittoClientTests : IDisposable
     public async Task No_broker_at_all_is_reported_and_retried_until_one_appears()
     {
         int port = MosquittoBroker.FreePort();
-        using var store = new MosquittoClient(Broker.Options(port, "s042"));
+        using var store = new MqttConnection(Broker.Options(port, "s042"));
         MqttConnectionEvent failed = await Broker.NextEvent(store, e => e.State == MqttConnectionState.Disconnected);
         Assert.Contains($"127.0.0.1:{port}", failed.Error!.Message, StringComparison.Ordinal);
 
@@ -121,7 +120,7 @@ public sealed class MosquittoClientTests : IDisposable
     [Fact]
     public async Task Reconnects_after_a_broker_restart_and_delivers_what_was_published_meanwhile()
     {
-        using var store = new MosquittoClient(Broker.Options(broker.Port, "s042"));
+        using var store = new MqttConnection(Broker.Options(broker.Port, "s042"));
         await store.WaitConnectedAsync().WaitAsync(Broker.Patience);
         await store.SubscribeAsync("edgeinv/cmd/s042/#").WaitAsync(Broker.Patience);
 
@@ -134,7 +133,7 @@ public sealed class MosquittoClientTests : IDisposable
         await duringOutage.WaitAsync(Broker.Patience);
 
         // The subscription was restored on reconnect.
-        using var cloud = new MosquittoClient(Broker.Options(broker.Port, "cloud"));
+        using var cloud = new MqttConnection(Broker.Options(broker.Port, "cloud"));
         await cloud.WaitConnectedAsync().WaitAsync(Broker.Patience);
         await cloud.PublishAsync("edgeinv/cmd/s042/expected-stock", "after restart"u8).WaitAsync(Broker.Patience);
         Assert.Equal("after restart", Encoding.UTF8.GetString((await Broker.NextMessage(store)).Payload));
@@ -144,16 +143,16 @@ public sealed class MosquittoClientTests : IDisposable
     public async Task The_retained_last_will_announces_a_device_that_vanished()
     {
         using var relay = new TcpRelay(broker.Port);
-        MosquittoClientOptions options = Broker.Options(relay.Port, "s042");
+        MqttConnectionOptions options = Broker.Options(relay.Port, "s042");
         options.Will = new MqttWill("edgeinv/s042/edge-01/status", "offline"u8.ToArray(), Qos: 1, Retain: true);
-        using var device = new MosquittoClient(options);
+        using var device = new MqttConnection(options);
         await device.WaitConnectedAsync().WaitAsync(Broker.Patience);
         await device.PublishAsync("edgeinv/s042/edge-01/status", "online"u8, qos: 1, retain: true).WaitAsync(Broker.Patience);
 
         relay.CutAll();
 
         // A subscriber that arrives later still learns the device is offline: the will is retained.
-        using var cloud = new MosquittoClient(Broker.Options(broker.Port, "cloud"));
+        using var cloud = new MqttConnection(Broker.Options(broker.Port, "cloud"));
         await cloud.WaitConnectedAsync().WaitAsync(Broker.Patience);
         var watch = Stopwatch.StartNew();
         while (true)
@@ -174,15 +173,15 @@ public sealed class MosquittoClientTests : IDisposable
     [Fact]
     public async Task A_clean_dispose_does_not_trigger_the_will()
     {
-        MosquittoClientOptions options = Broker.Options(broker.Port, "s042");
+        MqttConnectionOptions options = Broker.Options(broker.Port, "s042");
         options.Will = new MqttWill("edgeinv/s042/edge-02/status", "offline"u8.ToArray());
-        var device = new MosquittoClient(options);
+        var device = new MqttConnection(options);
         await device.WaitConnectedAsync().WaitAsync(Broker.Patience);
         await device.PublishAsync("edgeinv/s042/edge-02/status", "shutdown"u8, retain: true).WaitAsync(Broker.Patience);
         device.Dispose();
         Assert.Equal(MqttConnectionState.Stopped, device.State);
 
-        using var cloud = new MosquittoClient(Broker.Options(broker.Port, "cloud"));
+        using var cloud = new MqttConnection(Broker.Options(broker.Port, "cloud"));
         await cloud.WaitConnectedAsync().WaitAsync(Broker.Patience);
         await cloud.SubscribeAsync("edgeinv/s042/edge-02/status").WaitAsync(Broker.Patience);
         Assert.Equal("shutdown", Encoding.UTF8.GetString((await Broker.NextMessage(cloud)).Payload));
@@ -194,17 +193,17 @@ public sealed class MosquittoClientTests : IDisposable
     [InlineData(70000, "Mqtt:Port")]
     public void Bad_options_are_refused_at_construction_naming_the_key(int port, string key)
     {
-        MosquittoClientOptions options = Broker.Options(port, "s042");
-        ArgumentException e = Assert.Throws<ArgumentException>(() => new MosquittoClient(options));
+        MqttConnectionOptions options = Broker.Options(port, "s042");
+        ArgumentException e = Assert.Throws<ArgumentException>(() => new MqttConnection(options));
         Assert.Contains(key, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_missing_tls_file_is_refused_at_construction()
     {
-        MosquittoClientOptions options = Broker.Options(1883, "s042");
-        options.Tls = new MosquittoTlsOptions { CaFile = "/nonexistent/ca.crt" };
-        ArgumentException e = Assert.Throws<ArgumentException>(() => new MosquittoClient(options));
+        MqttConnectionOptions options = Broker.Options(1883, "s042");
+        options.Tls = new MqttTlsOptions { CaFile = "/nonexistent/ca.crt" };
+        ArgumentException e = Assert.Throws<ArgumentException>(() => new MqttConnection(options));
         Assert.Contains("Mqtt:Tls:CaFile", e.Message, StringComparison.Ordinal);
     }
 }
