@@ -38,7 +38,7 @@ internal sealed class InboundAcknowledgements : IDisposable
         }
     }
 
-    /// <summary>Called before each connect: what is still waiting belongs to the connection that ended.</summary>
+    /// <summary>Called when a connection ends and before each connect: what is still waiting belongs to the connection that ended.</summary>
     public void NewConnection()
     {
         lock (gate)
@@ -76,9 +76,10 @@ internal sealed class InboundAcknowledgements : IDisposable
                 {
                     await head.Received.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is MqttCommunicationException or ObjectDisposedException or InvalidOperationException)
+                catch (Exception e) when (e is MqttCommunicationException or ObjectDisposedException or InvalidOperationException or NullReferenceException)
                 {
-                    // The connection ended before the PUBACK went out: the broker delivers the message again.
+                    // The connection ended before the PUBACK went out (MQTTnet 5.2 throws NullReferenceException when
+                    // its adapter is already gone): the broker delivers the message again.
                 }
             }
         }

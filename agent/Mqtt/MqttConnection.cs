@@ -389,6 +389,7 @@ public sealed partial class MqttConnection : IDisposable
                         ended = lost.Task;
                     }
                     MqttClientDisconnectedEventArgs why = await ended.WaitAsync(stop).ConfigureAwait(false);
+                    acknowledgements.NewConnection();
                     error = new MqttException($"{Operation}: connection lost: {(why.Exception is { } e ? Describe(e) : why.Reason.ToString())}", null, isConfigurationError: false, why.Exception);
                 }
             }

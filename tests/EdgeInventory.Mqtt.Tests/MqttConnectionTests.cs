@@ -207,3 +207,154 @@ public sealed class MqttConnectionTests : IDisposable
         Assert.Contains("Mqtt:Tls:CaFile", e.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>What MQTTnet leaves to this layer: in-flight bound, persistent sessions, acknowledgement after storing, shared subscriptions.</summary>
+public sealed class MqttSessionTests : IDisposable
+{
+    private readonly MosquittoBroker broker = Broker.Start();
+
+    public void Dispose() => broker.Dispose();
+
+    [Theory]
+    [InlineData(500, 100)] // the broker's receive maximum (mosquitto's max_inflight_messages 100) caps the configuration
+    [InlineData(20, 20)]
+    public async Task Publishes_in_flight_are_bounded_by_the_configuration_and_the_broker_s_receive_maximum(int configured, int expected)
+    {
+        MqttConnectionOptions options = Broker.Options(broker.Port, "s042");
+        options.MaxInflight = configured;
+        using var store = new MqttConnection(options);
+        await store.WaitConnectedAsync().WaitAsync(Broker.Patience);
+        Assert.Equal(expected, store.InFlightLimit);
+        // Far more than the bound at once: all are acknowledged, none refused for exceeding the broker's maximum.
+        MqttPublishAck[] acks = await Task.WhenAll(Enumerable.Range(0, 2_000).Select(i => store.PublishAsync("edgeinv/s042/edge-01/counts", System.Text.Encoding.UTF8.GetBytes($"{i}")))).WaitAsync(Broker.Patience * 3);
+        Assert.All(acks, a => Assert.True(a.ReasonCode is 0 or 16));
+        Assert.Equal(MqttConnectionState.Connected, store.State);
+    }
+
+    [Fact]
+    public async Task A_persistent_session_receives_what_was_published_while_it_was_away()
+    {
+        MqttConnectionOptions device = Broker.Options(broker.Port, "s042", clientId: "s042-edge-01");
+        device.SessionExpiry = TimeSpan.FromHours(1);
+        using (var first = new MqttConnection(device))
+        {
+            await first.WaitConnectedAsync().WaitAsync(Broker.Patience);
+            await first.SubscribeAsync("edgeinv/cmd/s042/#").WaitAsync(Broker.Patience);
+            Assert.False(first.SessionPresent);
+        }
+
+        using (var cloud = new MqttConnection(Broker.Options(broker.Port, "cloud")))
+        {
+            await cloud.WaitConnectedAsync().WaitAsync(Broker.Patience);
+            for (int i = 0; i < 5; i++)
+            {
+                await cloud.PublishAsync("edgeinv/cmd/s042/expected-stock", System.Text.Encoding.UTF8.GetBytes($"while away {i}")).WaitAsync(Broker.Patience);
+            }
+        }
+
+        using var back = new MqttConnection(device);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal($"while away {i}", Encoding.UTF8.GetString((await Broker.NextMessage(back)).Payload));
+        }
+        Assert.True(back.SessionPresent);
+
+        // A clean session (the default) keeps nothing.
+        MqttConnectionOptions clean = Broker.Options(broker.Port, "s042", clientId: "s042-edge-02");
+        using (var once = new MqttConnection(clean))
+        {
+            await once.WaitConnectedAsync().WaitAsync(Broker.Patience);
+            await once.SubscribeAsync("edgeinv/cmd/s042/#").WaitAsync(Broker.Patience);
+        }
+        using (var cloud = new MqttConnection(Broker.Options(broker.Port, "cloud")))
+        {
+            await cloud.WaitConnectedAsync().WaitAsync(Broker.Patience);
+            await cloud.PublishAsync("edgeinv/cmd/s042/expected-stock", "lost"u8).WaitAsync(Broker.Patience);
+        }
+        using var again = new MqttConnection(clean);
+        await again.WaitConnectedAsync().WaitAsync(Broker.Patience);
+        Assert.False(again.SessionPresent);
+    }
+
+    [Fact]
+    public async Task A_message_not_acknowledged_before_the_connection_ends_is_delivered_again_and_acknowledged_ones_are_not()
+    {
+        MqttConnectionOptions device = Broker.Options(broker.Port, "s042", clientId: "s042-edge-01");
+        device.SessionExpiry = TimeSpan.FromHours(1);
+        device.ManualAcknowledgement = true;
+        using var cloud = new MqttConnection(Broker.Options(broker.Port, "cloud"));
+        await cloud.WaitConnectedAsync().WaitAsync(Broker.Patience);
+
+        using (var relay = new TcpRelay(broker.Port))
+        {
+            MqttConnectionOptions viaRelay = Broker.Options(relay.Port, "s042", clientId: "s042-edge-01");
+            viaRelay.SessionExpiry = device.SessionExpiry;
+            viaRelay.ManualAcknowledgement = true;
+            using var first = new MqttConnection(viaRelay);
+            await first.WaitConnectedAsync().WaitAsync(Broker.Patience);
+            await first.SubscribeAsync("edgeinv/cmd/s042/#").WaitAsync(Broker.Patience);
+            await cloud.PublishAsync("edgeinv/cmd/s042/expected-stock", "stored"u8).WaitAsync(Broker.Patience);
+            await cloud.PublishAsync("edgeinv/cmd/s042/expected-stock", "not stored"u8).WaitAsync(Broker.Patience);
+            MqttMessage stored = await Broker.NextMessage(first);
+            MqttMessage notStored = await Broker.NextMessage(first);
+            Assert.Equal("not stored", Encoding.UTF8.GetString(notStored.Payload));
+            await stored.AcknowledgeAsync();
+            // The broker reads a connection in order: once this publish is acknowledged, it has the PUBACK before it.
+            await first.PublishAsync("edgeinv/s042/edge-01/heartbeat", "{}"u8).WaitAsync(Broker.Patience);
+            // The device loses power before it stored the second: the connection ends without its PUBACK.
+            relay.CutAll();
+            await Broker.NextEvent(first, e => e.State == MqttConnectionState.Disconnected);
+            // Acknowledging a message of the ended connection does nothing (its packet id is not the new connection's).
+            await notStored.AcknowledgeAsync();
+        }
+
+        using var back = new MqttConnection(device);
+        MqttMessage redelivered = await Broker.NextMessage(back);
+        Assert.Equal("not stored", Encoding.UTF8.GetString(redelivered.Payload));
+        await redelivered.AcknowledgeAsync();
+        // Same publisher, same order: once this sentinel arrives, a redelivery of "stored" would have too.
+        await cloud.PublishAsync("edgeinv/cmd/s042/expected-stock", "sentinel"u8).WaitAsync(Broker.Patience);
+        Assert.Equal("sentinel", Encoding.UTF8.GetString((await Broker.NextMessage(back)).Payload));
+    }
+
+    [Fact]
+    public async Task A_shared_subscription_hands_each_message_to_one_member_of_the_group()
+    {
+        using var a = new MqttConnection(Broker.Options(broker.Port, "cloud"));
+        using var b = new MqttConnection(Broker.Options(broker.Port, "cloud"));
+        foreach (MqttConnection member in new[] { a, b })
+        {
+            await member.WaitConnectedAsync().WaitAsync(Broker.Patience);
+            await member.SubscribeAsync("$share/aggregators/edgeinv/+/+/discrepancy").WaitAsync(Broker.Patience);
+        }
+        using var store = new MqttConnection(Broker.Options(broker.Port, "s042"));
+        await store.WaitConnectedAsync().WaitAsync(Broker.Patience);
+        const int total = 200;
+        for (int i = 0; i < total; i++)
+        {
+            await store.PublishAsync("edgeinv/s042/edge-01/discrepancy", Encoding.UTF8.GetBytes($"{i}")).WaitAsync(Broker.Patience);
+        }
+
+        var seen = new HashSet<string>();
+        int fromA = 0;
+        int fromB = 0;
+        using var timeout = new CancellationTokenSource(Broker.Patience);
+        while (fromA + fromB < total)
+        {
+            // WaitToReadAsync consumes nothing: every message is counted by the TryRead loops below.
+            await Task.WhenAny(a.Messages.WaitToReadAsync(timeout.Token).AsTask(), b.Messages.WaitToReadAsync(timeout.Token).AsTask()).Unwrap();
+            while (a.Messages.TryRead(out MqttMessage? m))
+            {
+                Assert.True(seen.Add(Encoding.UTF8.GetString(m.Payload)), "a message reached both members");
+                fromA++;
+            }
+            while (b.Messages.TryRead(out MqttMessage? m))
+            {
+                Assert.True(seen.Add(Encoding.UTF8.GetString(m.Payload)), "a message reached both members");
+                fromB++;
+            }
+        }
+        Assert.Equal(total, seen.Count);
+        Assert.True(fromA > 0 && fromB > 0, $"one member got all: {fromA} / {fromB}");
+    }
+}
