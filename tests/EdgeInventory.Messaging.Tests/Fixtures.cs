@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using EdgeInventory.Contracts;
 using EdgeInventory.Mqtt;
 using EdgeInventory.Testing;
@@ -28,6 +29,35 @@ internal static class Fixtures
         ReconnectDelayMin = TimeSpan.FromMilliseconds(50),
         ReconnectDelayMax = TimeSpan.FromMilliseconds(500),
     };
+
+    /// <summary>
+    /// Starts tests/EdgeInventory.Messaging.TestHost (an agent stand-in) as a subprocess, to be killed with SIGKILL;
+    /// each line it prints goes to <paramref name="onLine"/>.
+    /// </summary>
+    public static Process StartTestHost(string database, int port, string[] arguments, Action<string>? onLine = null)
+    {
+        // tests/EdgeInventory.Messaging.Tests/bin/<cfg>/net10.0 → tests/EdgeInventory.Messaging.TestHost/bin/<cfg>/net10.0
+        string host = AppContext.BaseDirectory.Replace("EdgeInventory.Messaging.Tests", "EdgeInventory.Messaging.TestHost", StringComparison.Ordinal);
+        string dll = Path.Combine(host, "EdgeInventory.Messaging.TestHost.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution");
+        var psi = new ProcessStartInfo("dotnet", [dll, "--db", database, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--user", "s042", "--password", Users["s042"], .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        Process p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                onLine?.Invoke(line);
+            }
+        };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
 
     public static string TempDatabase() => Path.Combine(Path.GetTempPath(), $"edgeinv-outbox-{Guid.NewGuid():N}.db");
 

@@ -154,21 +154,6 @@ public sealed class OutboxRelayTests : IDisposable
         collector.AssertDuplicatesIdenticalAndZonesInOrder();
     }
 
-    private Process StartHost(int enqueue)
-    {
-        // tests/EdgeInventory.Messaging.Tests/bin/<cfg>/net10.0 → tests/EdgeInventory.Messaging.TestHost/bin/<cfg>/net10.0
-        string host = AppContext.BaseDirectory.Replace("EdgeInventory.Messaging.Tests", "EdgeInventory.Messaging.TestHost", StringComparison.Ordinal);
-        string dll = Path.Combine(host, "EdgeInventory.Messaging.TestHost.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution");
-        var psi = new ProcessStartInfo("dotnet", [dll, "--db", database, "--port", broker.Port.ToString(), "--user", "s042", "--password", Fixtures.Users["s042"], "--enqueue", enqueue.ToString()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        Process p = Process.Start(psi)!;
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
+    private Process StartHost(int enqueue) =>
+        Fixtures.StartTestHost(database, broker.Port, ["--enqueue", enqueue.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 }
