@@ -7,7 +7,7 @@ help_mqtt() {
 }
 
 test_needs_mqtt() {
-    ensure_apt mosquitto libmosquitto1 mosquitto-clients openssl
+    ensure_apt mosquitto mosquitto-clients openssl
 }
 
 # broker: runs mosquitto in the foreground on 127.0.0.1 with users 'cloud', 'operators' and one per
@@ -93,7 +93,7 @@ cmd_broker() {
 
 # bench outbox [--events N] [--batch B] [--zones Z] [--latency-events N] [--latency-rate R]
 bench_outbox() {
-    ensure_apt mosquitto libmosquitto1
+    ensure_apt mosquitto
     ensure_built
     dotnet "$EDGEINV_ROOT/tools/Benchmarks.Messaging/bin/$EDGEINV_CONFIGURATION/net10.0/EdgeInventory.Benchmarks.Messaging.dll" "$@"
 }
