@@ -1,5 +1,4 @@
 using MQTTnet;
-using MQTTnet.Exceptions;
 
 namespace EdgeInventory.Mqtt;
 
@@ -54,7 +53,14 @@ internal sealed class InboundAcknowledgements : IDisposable
         {
             pending.Done = true;
         }
-        await sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the connection was disposed: the broker delivers the message again
+        }
         try
         {
             while (true)
@@ -76,10 +82,9 @@ internal sealed class InboundAcknowledgements : IDisposable
                 {
                     await head.Received.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is MqttCommunicationException or ObjectDisposedException or InvalidOperationException or NullReferenceException)
+                catch (Exception e) when (MqttConnection.IsConnectionGone(e) || e is InvalidOperationException)
                 {
-                    // The connection ended before the PUBACK went out (MQTTnet 5.2 throws NullReferenceException when
-                    // its adapter is already gone): the broker delivers the message again.
+                    // The connection ended before the PUBACK went out: the broker delivers the message again.
                 }
             }
         }

@@ -169,7 +169,7 @@ public sealed partial class MqttConnection : IDisposable
             await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
             return new MqttPublishAck(0, 0);
         }
-        catch (MqttCommunicationException e)
+        catch (Exception e) when (IsConnectionGone(e))
         {
             throw new MqttException($"publish to '{message.Topic}': {Describe(e)}", null, isConfigurationError: false, e);
         }
@@ -200,7 +200,7 @@ public sealed partial class MqttConnection : IDisposable
                 }
                 return new MqttPublishAck(result.PacketIdentifier ?? 0, (int)result.ReasonCode);
             }
-            catch (Exception e) when (e is MqttCommunicationException or ObjectDisposedException)
+            catch (Exception e) when (IsConnectionGone(e))
             {
                 // The connection ended before the PUBACK: sent again after the next connect, as libmosquitto used to.
                 if (disposed != 0)
@@ -216,6 +216,12 @@ public sealed partial class MqttConnection : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The connection went away under a call: MQTTnet 5.2 reports it as a communication error, or, when its adapter is
+    /// already released, as ObjectDisposedException or NullReferenceException (seen in tests after a cut).
+    /// </summary>
+    internal static bool IsConnectionGone(Exception e) => e is MqttCommunicationException or ObjectDisposedException or NullReferenceException;
 
     private ObjectDisposedException Gone() => new(nameof(MqttConnection), "the MQTT client was disposed before the broker acknowledged");
 
@@ -244,13 +250,15 @@ public sealed partial class MqttConnection : IDisposable
         ObjectDisposedException.ThrowIf(disposed != 0, this);
         ArgumentException.ThrowIfNullOrEmpty(filter);
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)qos, 1u, nameof(qos));
+        bool connectedNow;
         lock (gate)
         {
             subscriptions.Add((filter, qos));
+            connectedNow = state == MqttConnectionState.Connected;
         }
-        if (state != MqttConnectionState.Connected)
+        if (!connectedNow)
         {
-            return;
+            return; // made by the connect in progress or the next one
         }
         try
         {
@@ -264,7 +272,7 @@ public sealed partial class MqttConnection : IDisposable
             }
             throw;
         }
-        catch (MqttCommunicationException)
+        catch (Exception e) when (IsConnectionGone(e))
         {
             // Lost in between: made on the next connect.
         }
@@ -465,24 +473,32 @@ public sealed partial class MqttConnection : IDisposable
         inFlight.SetLimit(limit);
         lastError = null;
         Interlocked.Increment(ref connection);
-        (string Filter, int Qos)[] toRestore;
-        lock (gate)
+        // Every subscription, also one added while these are made: the state turns Connected under the same lock as
+        // the last look at the list, so a SubscribeAsync either finds Connected and subscribes itself, or is seen here.
+        for (int next = 0; ; next++)
         {
-            toRestore = [.. subscriptions];
-        }
-        foreach ((string filter, int qos) in toRestore)
-        {
+            (string Filter, int Qos) subscription;
+            lock (gate)
+            {
+                if (next >= subscriptions.Count)
+                {
+                    state = MqttConnectionState.Connected;
+                    connected.TrySetResult();
+                    break;
+                }
+                subscription = subscriptions[next];
+            }
             try
             {
-                await SendSubscribeAsync(filter, qos, stop).ConfigureAwait(false);
+                await SendSubscribeAsync(subscription.Filter, subscription.Qos, stop).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is MqttException or MqttCommunicationException)
+            catch (Exception e) when (e is MqttException || IsConnectionGone(e))
             {
-                LogSubscribeFailed(logger, filter, e.Message);
+                LogSubscribeFailed(logger, subscription.Filter, e.Message);
             }
         }
         connectedMetric.Set(1);
-        SetState(MqttConnectionState.Connected, null, null);
+        connectionEvents.Writer.TryWrite(new MqttConnectionEvent(MqttConnectionState.Connected, DateTimeOffset.UtcNow, null));
         LogConnected(logger, Endpoint, options.ClientId, limit, result.IsSessionPresent);
     }
 
