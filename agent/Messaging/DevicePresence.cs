@@ -14,20 +14,20 @@ public sealed class DevicePresence(string storeId, string deviceId, string agent
 
     public MqttWill Will() => new(Topic, Status(DeviceState.Offline, "connection lost"), Qos: 1, Retain: true);
 
-    public Task<MqttPublishAck> PublishOnlineAsync(MosquittoClient client, CancellationToken cancellationToken = default)
+    public Task<MqttPublishAck> PublishOnlineAsync(MqttConnection client, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
         return client.PublishAsync(Topic, Status(DeviceState.Online, "connected"), qos: 1, retain: true, cancellationToken);
     }
 
-    public Task<MqttPublishAck> PublishShutdownAsync(MosquittoClient client, CancellationToken cancellationToken = default)
+    public Task<MqttPublishAck> PublishShutdownAsync(MqttConnection client, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
         return client.PublishAsync(Topic, Status(DeviceState.Offline, "shutdown"), qos: 1, retain: true, cancellationToken);
     }
 
     /// <summary>Publishes <c>online</c> each time the client (re)connects, until cancelled.</summary>
-    public async Task MaintainAsync(MosquittoClient client, CancellationToken cancellationToken)
+    public async Task MaintainAsync(MqttConnection client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         while (!cancellationToken.IsCancellationRequested)
@@ -37,7 +37,7 @@ public sealed class DevicePresence(string storeId, string deviceId, string agent
             {
                 await PublishOnlineAsync(client, cancellationToken).ConfigureAwait(false);
             }
-            catch (MosquittoException)
+            catch (MqttException)
             {
                 // Lost again before the PUBACK: the next connect publishes it.
             }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using EdgeInventory.Contracts;
 using EdgeInventory.Mqtt;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Prometheus;
 
 namespace EdgeInventory.Messaging;
 
@@ -26,11 +26,10 @@ public interface IDeviceHealthSource
 /// </summary>
 public sealed partial class HeartbeatPublisher
 {
-    private static readonly Meter Meter = new("EdgeInventory.Messaging.Heartbeat");
-    private static readonly Counter<long> SentCounter = Meter.CreateCounter<long>("edgeinv_heartbeats_sent_total");
-    private static readonly Counter<long> SkippedCounter = Meter.CreateCounter<long>("edgeinv_heartbeats_skipped_total", description: "heartbeats not sent because the broker was unreachable");
+    private static readonly Counter SentCounter = Metrics.CreateCounter("edgeinv_heartbeats_sent_total", "heartbeats published");
+    private static readonly Counter SkippedCounter = Metrics.CreateCounter("edgeinv_heartbeats_skipped_total", "heartbeats not sent because the broker was unreachable");
 
-    private readonly MosquittoClient client;
+    private readonly MqttConnection client;
     private readonly SqliteOutbox outbox;
     private readonly IDeviceHealthSource health;
     private readonly string storeId;
@@ -41,7 +40,7 @@ public sealed partial class HeartbeatPublisher
     private long sent;
     private long skipped;
 
-    public HeartbeatPublisher(MosquittoClient client, SqliteOutbox outbox, IDeviceHealthSource health, string storeId, string deviceId, TimeSpan interval, ILogger<HeartbeatPublisher>? logger = null)
+    public HeartbeatPublisher(MqttConnection client, SqliteOutbox outbox, IDeviceHealthSource health, string storeId, string deviceId, TimeSpan interval, ILogger<HeartbeatPublisher>? logger = null)
     {
         this.client = client ?? throw new ArgumentNullException(nameof(client));
         this.outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
@@ -94,12 +93,12 @@ public sealed partial class HeartbeatPublisher
         {
             await client.PublishAsync(Topic, payload, qos: 0, retain: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (MosquittoException e)
+        catch (MqttException e)
         {
             return Skip(e.Message);
         }
         Interlocked.Increment(ref sent);
-        SentCounter.Add(1);
+        SentCounter.Inc();
         return true;
     }
 
@@ -132,7 +131,7 @@ public sealed partial class HeartbeatPublisher
     private bool Skip(string reason)
     {
         Interlocked.Increment(ref skipped);
-        SkippedCounter.Add(1);
+        SkippedCounter.Inc();
         LogSkipped(logger, reason);
         return false;
     }

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using EdgeInventory.Mqtt;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Prometheus;
 
 namespace EdgeInventory.Messaging;
 
@@ -49,12 +49,11 @@ public sealed class OutboxRelayOptions
 public sealed partial class OutboxRelay
 {
     private const int MaxDeleteBatch = 4096;
-    private static readonly Meter Meter = new("EdgeInventory.Messaging.Relay");
-    private static readonly Counter<long> DeliveredCounter = Meter.CreateCounter<long>("edgeinv_outbox_delivered_total");
-    private static readonly Counter<long> FailedCounter = Meter.CreateCounter<long>("edgeinv_outbox_publish_failures_total");
+    private static readonly Counter DeliveredCounter = Metrics.CreateCounter("edgeinv_outbox_delivered_total", "outbox events the broker acknowledged (PUBACK)");
+    private static readonly Counter FailedCounter = Metrics.CreateCounter("edgeinv_outbox_publish_failures_total", "outbox publishes refused by the broker, unacknowledged in time or cut off; each is retried");
 
     private readonly SqliteOutbox outbox;
-    private readonly MosquittoClient client;
+    private readonly MqttConnection client;
     private readonly OutboxRelayOptions options;
     private readonly ILogger logger;
     private readonly Channel<Completion> completions = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true });
@@ -70,7 +69,7 @@ public sealed partial class OutboxRelay
     private int inFlight;
     private long delivered;
 
-    public OutboxRelay(SqliteOutbox outbox, MosquittoClient client, OutboxRelayOptions? options = null, ILogger<OutboxRelay>? logger = null)
+    public OutboxRelay(SqliteOutbox outbox, MqttConnection client, OutboxRelayOptions? options = null, ILogger<OutboxRelay>? logger = null)
     {
         this.outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
         this.client = client ?? throw new ArgumentNullException(nameof(client));
@@ -271,7 +270,7 @@ public sealed partial class OutboxRelay
                 publish = client.PublishAsync(head.Topic, head.Payload, qos: 1, retain: false, timeout.Token);
                 publish.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), timeout, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
-            catch (Exception e) when (e is MosquittoException or ObjectDisposedException)
+            catch (Exception e) when (e is MqttException or ObjectDisposedException)
             {
                 publish = Task.FromException<MqttPublishAck>(e);
             }
@@ -294,7 +293,7 @@ public sealed partial class OutboxRelay
             buffered--;
             acked!.Add(entry.Sequence);
             Interlocked.Increment(ref delivered);
-            DeliveredCounter.Add(1);
+            DeliveredCounter.Inc();
             if (entry.Attempts > 1)
             {
                 LogDeliveredAfterRetry(logger, entry.EventId, entry.Attempts);
@@ -311,13 +310,13 @@ public sealed partial class OutboxRelay
             return;
         }
 
-        FailedCounter.Add(1);
+        FailedCounter.Inc();
         double delayMs = Math.Min(options.RetryDelayMin.TotalMilliseconds * Math.Pow(2, Math.Min(entry.Attempts - 1, 20)), options.RetryDelayMax.TotalMilliseconds);
         entry.DueAt = Environment.TickCount64 + (long)delayMs;
         waitingRetry.Add(entry);
         string reason = done.Error.Message;
         store.RecordFailure(entry.Sequence, reason);
-        if (done.Error is MosquittoException { ReasonCode: >= 0x80 })
+        if (done.Error is MqttException { ReasonCode: >= 0x80 })
         {
             LogRefused(logger, entry.EventId, entry.Topic, reason, entry.Attempts, delayMs / 1000);
         }

@@ -1,8 +1,8 @@
-using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Prometheus;
 
 namespace EdgeInventory.Messaging;
 
@@ -40,8 +40,7 @@ public sealed class OutboxOptions
 /// </summary>
 public sealed partial class SqliteOutbox
 {
-    private static readonly Meter Meter = new("EdgeInventory.Messaging");
-    private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("edgeinv_outbox_dropped_total", description: "events dropped because the outbox was full");
+    private static readonly Counter Dropped = Metrics.CreateCounter("edgeinv_outbox_dropped_total", "events dropped or refused because the outbox was full");
 
     private readonly ILogger logger;
     private readonly string databaseFile;
@@ -228,14 +227,14 @@ public sealed partial class SqliteOutbox
         {
             if (dropped.Read())
             {
-                Dropped.Add(1);
+                Dropped.Inc();
                 LogDroppedOldest(logger, Options.MaxEvents, dropped.GetString(0), dropped.GetString(1));
                 return true;
             }
         }
         if (incoming.Retention == OutboxRetention.DropOldestWhenFull)
         {
-            Dropped.Add(1);
+            Dropped.Inc();
             LogRefusedNew(logger, Options.MaxEvents, incoming.EventId, incoming.Topic);
             return false;
         }

@@ -1,61 +1,46 @@
 using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace EdgeInventory.Mqtt;
 
 /// <summary>
-/// OpenSSL's error queue only says "certificate verify failed". When libmosquitto reports a TLS error, this
-/// makes one handshake of its own to fetch the broker's certificate and say what is wrong with it
-/// (expired, not yet valid, signed by another CA, for another host), so an operator can act on the log line.
+/// Checks the broker's certificate during the TLS handshake against the configured trust (CA file, CA directory, the
+/// OS store) and, when it refuses one, says what is wrong with it — expired, not yet valid, signed by another CA, for
+/// another host — so an operator can act on the log line rather than on "certificate verify failed".
 /// </summary>
-internal static class TlsDiagnosis
+internal sealed class TlsDiagnosis : IDisposable
 {
-    public static string? Explain(string host, int port, MosquittoTlsOptions tls, TimeSpan timeout)
+    private readonly MqttTlsOptions tls;
+    private readonly string host;
+    private readonly X509Certificate2Collection roots = [];
+
+    public TlsDiagnosis(MqttTlsOptions tls, string host)
     {
-        try
+        this.tls = tls;
+        this.host = host;
+        if (tls.CaFile is not null)
         {
-            using var tcp = new TcpClient();
-            if (!tcp.ConnectAsync(host, port).Wait(timeout))
-            {
-                return null;
-            }
-            X509Certificate2? presented = null;
-            SslPolicyErrors policyErrors = SslPolicyErrors.None;
-            using var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, errors) =>
-            {
-                if (certificate is not null)
-                {
-                    presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                }
-                policyErrors = errors;
-                return false; // diagnosis only: never complete this handshake
-            });
-            try
-            {
-                ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = host })
-                    .Wait(timeout);
-            }
-            catch (AggregateException e) when (e.InnerException is AuthenticationException or IOException)
-            {
-            }
-            if (presented is null)
-            {
-                return null;
-            }
-            using (presented)
-            {
-                return Describe(presented, policyErrors, host, tls);
-            }
+            roots.ImportFromPemFile(tls.CaFile);
         }
-        catch (Exception e) when (e is SocketException or IOException or AggregateException or InvalidOperationException)
+        if (tls.CaPath is not null)
         {
-            return null;
+            foreach (string file in Directory.EnumerateFiles(tls.CaPath))
+            {
+                try
+                {
+                    roots.ImportFromPemFile(file);
+                }
+                catch (CryptographicException)
+                {
+                    // Not a certificate (c_rehash directories also hold other files).
+                }
+            }
         }
     }
 
-    private static string Describe(X509Certificate2 certificate, SslPolicyErrors errors, string host, MosquittoTlsOptions tls)
+    /// <summary>Null when the certificate is acceptable, otherwise what is wrong with it.</summary>
+    public string? Problem(X509Certificate2 certificate, SslPolicyErrors errors)
     {
         string who = $"the broker's certificate '{certificate.Subject}'";
         DateTime now = DateTime.UtcNow;
@@ -67,32 +52,47 @@ internal static class TlsDiagnosis
         {
             return $"{who} is not valid before {certificate.NotBefore.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z (check the device clock)";
         }
-        if (tls.CaFile is not null)
+        bool trustedByOs = tls.UseOsTrustStore && !errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors) && !errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable);
+        string? chainProblem = null;
+        if (!trustedByOs)
         {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            var roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(tls.CaFile);
-            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-            if (!chain.Build(certificate))
+            if (roots.Count > 0)
             {
-                string status = string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());
-                foreach (X509Certificate2 root in roots)
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+                if (!chain.Build(certificate))
                 {
-                    root.Dispose();
+                    string status = string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());
+                    chainProblem = $"{who} (issuer '{certificate.Issuer}') is not signed by a CA in {tls.CaFile ?? tls.CaPath}: {status}";
                 }
-                return $"{who} (issuer '{certificate.Issuer}') is not signed by a CA in {tls.CaFile}: {status}";
             }
-            foreach (X509Certificate2 root in roots)
+            else
             {
-                root.Dispose();
+                chainProblem = $"{who} (issuer '{certificate.Issuer}') is not trusted by the operating system's CA store ({errors})";
             }
+        }
+        if (chainProblem is not null)
+        {
+            return chainProblem;
         }
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) && !tls.AllowHostnameMismatch)
         {
             return $"{who} does not name the host '{host}'";
         }
-        return $"{who} was refused ({errors})";
+        return null;
+    }
+
+    /// <summary>The client certificate for mutual TLS, when configured.</summary>
+    public X509Certificate2Collection? ClientCertificates() =>
+        tls.CertFile is not null && tls.KeyFile is not null ? [X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile)] : null;
+
+    public void Dispose()
+    {
+        foreach (X509Certificate2 root in roots)
+        {
+            root.Dispose();
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using EdgeInventory.Contracts;
 using EdgeInventory.Mqtt;
 using EdgeInventory.Testing;
@@ -18,7 +19,7 @@ internal static class Fixtures
 
     public static MosquittoBroker StartBroker() => MosquittoBroker.Start(Users);
 
-    public static MosquittoClientOptions Client(int port, string user, string? clientId = null) => new()
+    public static MqttConnectionOptions Client(int port, string user, string? clientId = null) => new()
     {
         Host = "127.0.0.1",
         Port = port,
@@ -28,6 +29,35 @@ internal static class Fixtures
         ReconnectDelayMin = TimeSpan.FromMilliseconds(50),
         ReconnectDelayMax = TimeSpan.FromMilliseconds(500),
     };
+
+    /// <summary>
+    /// Starts tests/EdgeInventory.Messaging.TestHost (an agent stand-in) as a subprocess, to be killed with SIGKILL;
+    /// each line it prints goes to <paramref name="onLine"/>.
+    /// </summary>
+    public static Process StartTestHost(string database, int port, string[] arguments, Action<string>? onLine = null)
+    {
+        // tests/EdgeInventory.Messaging.Tests/bin/<cfg>/net10.0 → tests/EdgeInventory.Messaging.TestHost/bin/<cfg>/net10.0
+        string host = AppContext.BaseDirectory.Replace("EdgeInventory.Messaging.Tests", "EdgeInventory.Messaging.TestHost", StringComparison.Ordinal);
+        string dll = Path.Combine(host, "EdgeInventory.Messaging.TestHost.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution");
+        var psi = new ProcessStartInfo("dotnet", [dll, "--db", database, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--user", "s042", "--password", Users["s042"], .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        Process p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                onLine?.Invoke(line);
+            }
+        };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
 
     public static string TempDatabase() => Path.Combine(Path.GetTempPath(), $"edgeinv-outbox-{Guid.NewGuid():N}.db");
 
@@ -46,22 +76,21 @@ internal static class Fixtures
 }
 
 /// <summary>
-/// The cloud side of a test: a subscriber with a persistent session (MQTT 3.1.1, clean session off, so the
-/// broker keeps its subscription and queued messages across broker restarts) that records every copy of
-/// every discrepancy it receives.
+/// The cloud side of a test: a subscriber with a persistent session (MQTT 5, clean start off with a session
+/// expiry, so the broker keeps its subscription and queued messages across broker restarts) that records every
+/// copy of every discrepancy it receives.
 /// </summary>
 internal sealed class Collector : IDisposable
 {
-    private readonly MosquittoClient client;
+    private readonly MqttConnection client;
     private readonly CancellationTokenSource stop = new();
     private readonly Task reading;
 
     public Collector(int port)
     {
-        MosquittoClientOptions options = Fixtures.Client(port, "cloud", clientId: "collector-" + Guid.NewGuid().ToString("N")[..8]);
-        options.Protocol = MqttProtocol.V311;
-        options.CleanSession = false;
-        client = new MosquittoClient(options);
+        MqttConnectionOptions options = Fixtures.Client(port, "cloud", clientId: "collector-" + Guid.NewGuid().ToString("N")[..8]);
+        options.SessionExpiry = TimeSpan.FromHours(1);
+        client = new MqttConnection(options);
         reading = Task.Run(ReadAsync);
     }
 

@@ -73,7 +73,7 @@ public sealed class MessagingHostTests : IDisposable
         settings["Messaging:Outbox:MaxEvents"] = "5";
         settings["Messaging:Relay:MaxInFlight"] = "0";
         settings["Messaging:Heartbeat:Interval"] = "00:00:00";
-        // The broker's settings are checked by MosquittoClientOptions.Validate, which names the first bad one only.
+        // The broker's settings are checked by MqttConnectionOptions.Validate, which names the first bad one only.
         using IHost host = BuildHost(settings, new FakeHealth());
 
         var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().WaitAsync(Fixtures.Patience));
@@ -130,7 +130,7 @@ public sealed class MessagingHostTests : IDisposable
     [Fact]
     public async Task The_hosted_services_deliver_events_report_presence_and_heartbeats_and_take_commands()
     {
-        using var cloud = new MosquittoClient(Fixtures.Client(broker.Port, "cloud"));
+        using var cloud = new MqttConnection(Fixtures.Client(broker.Port, "cloud"));
         await cloud.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
         await cloud.SubscribeAsync("edgeinv/s042/edge-01/#").WaitAsync(Fixtures.Patience);
         var received = new ConcurrentQueue<MqttMessage>();
@@ -181,8 +181,9 @@ public sealed class MessagingHostTests : IDisposable
         ScannerCount count = CommandIntakeTests.Scanner("s042");
         var intake = host.Services.GetRequiredService<CommandIntake>();
         await cloud.PublishAsync(Topics.ScannerCount("s042"), ContractParser.Serialize(count)).WaitAsync(Fixtures.Patience);
-        ScannerCount taken = await intake.ScannerCounts.ReadAsync().AsTask().WaitAsync(Fixtures.Patience);
-        Assert.Equal(count.EventId, taken.EventId);
+        InboundCommand<ScannerCount> taken = await intake.ScannerCounts.ReadAsync().AsTask().WaitAsync(Fixtures.Patience);
+        Assert.Equal(count.EventId, taken.Message.EventId);
+        await taken.AcknowledgeAsync();
 
         // A later heartbeat sees the outbox drained.
         Heartbeat later = await Next<Heartbeat>(received, Topics.Heartbeat("s042", "edge-01"), h => h.EventId != beat.EventId && h.OutboxPending == 0);
@@ -201,7 +202,7 @@ public sealed class MessagingHostTests : IDisposable
     {
         var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = Database });
         broker.Stop();
-        using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        using var client = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
         var heartbeat = new HeartbeatPublisher(client, outbox, new FakeHealth(), "s042", "edge-01", TimeSpan.FromSeconds(1));
         Assert.False(await heartbeat.PublishOnceAsync());
         Assert.Equal(1, heartbeat.Skipped);

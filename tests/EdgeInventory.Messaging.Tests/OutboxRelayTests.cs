@@ -26,7 +26,7 @@ public sealed class OutboxRelayTests : IDisposable
         using var collector = new Collector(broker.Port);
         await collector.SubscribeAsync();
         var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
-        using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        using var client = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
         await client.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
         // A poll far longer than the test may wait: only the post-commit wake-up can deliver these in time.
         var relay = new OutboxRelay(outbox, client, new OutboxRelayOptions { PollInterval = TimeSpan.FromHours(1) });
@@ -58,7 +58,7 @@ public sealed class OutboxRelayTests : IDisposable
             outbox.EnqueueBatch(Enumerable.Range(0, 500).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i % 50}"))));
         }
 
-        using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        using var client = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
         var relay = new OutboxRelay(outbox, client);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         Task running = relay.RunAsync(stop.Token);
@@ -95,7 +95,7 @@ public sealed class OutboxRelayTests : IDisposable
         outbox.EnqueueBatch([forged]);
         outbox.EnqueueBatch(Enumerable.Range(0, 50).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i % 5}"))));
 
-        using var client = new MosquittoClient(Fixtures.Client(broker.Port, "s042"));
+        using var client = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
         var relay = new OutboxRelay(outbox, client, new OutboxRelayOptions { RetryDelayMin = TimeSpan.FromMilliseconds(100) });
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         Task running = relay.RunAsync(stop.Token);
@@ -154,21 +154,6 @@ public sealed class OutboxRelayTests : IDisposable
         collector.AssertDuplicatesIdenticalAndZonesInOrder();
     }
 
-    private Process StartHost(int enqueue)
-    {
-        // tests/EdgeInventory.Messaging.Tests/bin/<cfg>/net10.0 → tests/EdgeInventory.Messaging.TestHost/bin/<cfg>/net10.0
-        string host = AppContext.BaseDirectory.Replace("EdgeInventory.Messaging.Tests", "EdgeInventory.Messaging.TestHost", StringComparison.Ordinal);
-        string dll = Path.Combine(host, "EdgeInventory.Messaging.TestHost.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution");
-        var psi = new ProcessStartInfo("dotnet", [dll, "--db", database, "--port", broker.Port.ToString(), "--user", "s042", "--password", Fixtures.Users["s042"], "--enqueue", enqueue.ToString()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        Process p = Process.Start(psi)!;
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
+    private Process StartHost(int enqueue) =>
+        Fixtures.StartTestHost(database, broker.Port, ["--enqueue", enqueue.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 }

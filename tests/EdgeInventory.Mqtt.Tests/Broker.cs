@@ -13,7 +13,7 @@ internal static class Broker
 
     public static MosquittoBroker Start(BrokerTls? tls = null) => MosquittoBroker.Start(Users, tls: tls);
 
-    public static MosquittoClientOptions Options(int port, string user, string? password = null, string? clientId = null) => new()
+    public static MqttConnectionOptions Options(int port, string user, string? password = null, string? clientId = null) => new()
     {
         Host = "127.0.0.1",
         Port = port,
@@ -28,7 +28,7 @@ internal static class Broker
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     /// <summary>Reads connection events until one matches, failing after <see cref="Patience"/>.</summary>
-    public static async Task<MqttConnectionEvent> NextEvent(MosquittoClient client, Func<MqttConnectionEvent, bool> match)
+    public static async Task<MqttConnectionEvent> NextEvent(MqttConnection client, Func<MqttConnectionEvent, bool> match)
     {
         using var timeout = new CancellationTokenSource(Patience);
         while (true)
@@ -41,7 +41,7 @@ internal static class Broker
         }
     }
 
-    public static async Task<MqttMessage> NextMessage(MosquittoClient client)
+    public static async Task<MqttMessage> NextMessage(MqttConnection client)
     {
         using var timeout = new CancellationTokenSource(Patience);
         return await client.Messages.ReadAsync(timeout.Token);

@@ -44,7 +44,7 @@ var users = new Dictionary<string, string> { ["s042"] = "bench-s042", ["cloud"] 
 using MosquittoBroker broker = MosquittoBroker.Start(users);
 string dir = Path.Combine(Path.GetTempPath(), "edgeinv-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(dir);
-Console.WriteLine($"libmosquitto {MosquittoLibrary.Version}, mosquitto on 127.0.0.1:{broker.Port}, SQLite in {dir} (WAL, synchronous=FULL), {Environment.ProcessorCount} cores");
+Console.WriteLine($"MQTTnet {typeof(MQTTnet.MqttClientFactory).Assembly.GetName().Version}, mosquitto on 127.0.0.1:{broker.Port}, SQLite in {dir} (WAL, synchronous=FULL), {Environment.ProcessorCount} cores");
 
 try
 {
@@ -238,7 +238,7 @@ async Task RoundTrip()
 
 static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-MosquittoClient Client(string user, string password) => new(new MosquittoClientOptions
+MqttConnection Client(string user, string password) => new(new MqttConnectionOptions
 {
     Host = "127.0.0.1",
     Port = broker.Port,

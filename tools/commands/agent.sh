@@ -7,11 +7,11 @@ help_agent() {
 
 agent_dll() { echo "$EDGEINV_ROOT/agent/Agent/bin/$EDGEINV_CONFIGURATION/net10.0/edgeinv-agent.dll"; }
 
-# The agent runs ffmpeg per camera, ONNX Runtime, libturbojpeg (evidence crops) and libmosquitto
-# (delivery); its tests start a real mosquitto.
+# The agent runs ffmpeg per camera, ONNX Runtime and libturbojpeg (evidence crops); MQTT is MQTTnet
+# (managed, from NuGet). Its tests start a real mosquitto.
 test_needs_agent() {
     ensure_vision_runtime
-    ensure_apt mosquitto libmosquitto1
+    ensure_apt mosquitto
 }
 
 usage_agent() {
@@ -21,7 +21,6 @@ usage_agent() {
 
 cmd_agent() {
     ensure_vision_runtime
-    ensure_apt libmosquitto1
     ensure_built
     exec dotnet "$(agent_dll)" "$@"
 }

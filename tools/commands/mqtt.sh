@@ -16,7 +16,7 @@ usage_broker() {
 }
 
 test_needs_mqtt() {
-    ensure_apt mosquitto libmosquitto1 mosquitto-clients openssl
+    ensure_apt mosquitto mosquitto-clients openssl
 }
 
 # broker: runs mosquitto in the foreground on 127.0.0.1 with users 'cloud', 'operators' and one per
@@ -109,7 +109,7 @@ usage_bench_outbox() {
 outbox_bench_dll() { echo "$EDGEINV_ROOT/tools/Benchmarks.Messaging/bin/$EDGEINV_CONFIGURATION/net10.0/EdgeInventory.Benchmarks.Messaging.dll"; }
 
 bench_outbox() {
-    ensure_apt mosquitto libmosquitto1
+    ensure_apt mosquitto
     ensure_built
     dotnet "$(outbox_bench_dll)" "$@"
 }

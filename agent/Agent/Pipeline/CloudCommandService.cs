@@ -8,7 +8,9 @@ namespace EdgeInventory.Agent.Pipeline;
 /// <summary>
 /// Feeds what agent/Messaging's <see cref="CommandIntake"/> accepted from the cloud into <see cref="AgentCore"/>:
 /// expected-stock updates (stored, then applied to the book) and scanner counts (stored and reconciled exactly like
-/// a count posted to the local endpoint). A redelivered event id of either is a duplicate and changes nothing.
+/// a count posted to the local endpoint). Each is acknowledged to the broker only after the agent has stored it (or
+/// found it stored before): a crash or power cut in between leaves it with the broker's persistent session, which
+/// delivers it again. A redelivered event id of either is a duplicate and changes nothing.
 /// </summary>
 public sealed partial class CloudCommandService(AgentCore core, CommandIntake intake, ILogger<CloudCommandService> logger) : BackgroundService
 {
@@ -17,8 +19,9 @@ public sealed partial class CloudCommandService(AgentCore core, CommandIntake in
 
     private async Task ApplyExpectedStockAsync(CancellationToken cancellation)
     {
-        await foreach (ExpectedStockUpdate update in intake.ExpectedStock.ReadAllAsync(cancellation).ConfigureAwait(false))
+        await foreach (InboundCommand<ExpectedStockUpdate> command in intake.ExpectedStock.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
+            ExpectedStockUpdate update = command.Message;
             if (core.ApplyExpectedStock(update))
             {
                 LogExpectedStock(logger, update.Mode, update.Items.Count, update.EventId);
@@ -27,14 +30,18 @@ public sealed partial class CloudCommandService(AgentCore core, CommandIntake in
             {
                 LogExpectedStockDuplicate(logger, update.EventId);
             }
+            // Committed (or a duplicate of one that was): only now may the broker forget it.
+            await command.AcknowledgeAsync(cancellation).ConfigureAwait(false);
         }
     }
 
     private async Task ApplyScannerCountsAsync(CancellationToken cancellation)
     {
-        await foreach (ScannerCount count in intake.ScannerCounts.ReadAllAsync(cancellation).ConfigureAwait(false))
+        await foreach (InboundCommand<ScannerCount> command in intake.ScannerCounts.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
+            ScannerCount count = command.Message;
             (ScannerCountOutcome outcome, string detail) = core.AcceptScannerCount(count);
+            await command.AcknowledgeAsync(cancellation).ConfigureAwait(false);
             core.Metrics?.ScannerCountHandled(outcome);
             LogScannerCount(logger, count.EventId, count.LocationId, outcome, detail);
         }

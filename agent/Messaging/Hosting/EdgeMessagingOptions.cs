@@ -44,10 +44,10 @@ public sealed class EdgeMessagingOptions
         ?? "unknown";
 
     /// <summary>The client settings these options describe (the password read from its file, if one is given).</summary>
-    internal MosquittoClientOptions ToClientOptions(MqttWill? will, bool readPasswordFile = true)
+    internal MqttConnectionOptions ToClientOptions(MqttWill? will, bool readPasswordFile = true)
     {
         BrokerOptions b = Broker;
-        return new MosquittoClientOptions
+        return new MqttConnectionOptions
         {
             Host = b.Host,
             Port = b.Port,
@@ -55,6 +55,9 @@ public sealed class EdgeMessagingOptions
             Username = b.Username,
             Password = b.PasswordFile is null ? b.Password : readPasswordFile ? ReadPasswordFile(b.PasswordFile) : "(in " + b.PasswordFile + ")",
             Protocol = b.Protocol,
+            SessionExpiry = b.SessionExpiry,
+            // Commands are acknowledged by their reader once stored (CommandIntake, InboundCommand.AcknowledgeAsync).
+            ManualAcknowledgement = true,
             KeepAlive = b.KeepAlive,
             ReconnectDelayMin = b.ReconnectDelayMin,
             ReconnectDelayMax = b.ReconnectDelayMax,
@@ -91,6 +94,13 @@ public sealed class BrokerOptions
     /// <summary>A file holding only the password (a trailing newline is ignored), e.g. mode 0600, owned by the agent's user.</summary>
     public string? PasswordFile { get; set; }
 
+    /// <summary>
+    /// How long the broker keeps the device's session (its command subscription and the commands queued for it)
+    /// while the device is away: commands sent during an outage arrive when it is back. Zero: a clean session, and
+    /// commands sent while away are lost. Needs a stable <see cref="ClientId"/> (the default is).
+    /// </summary>
+    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(7);
+
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan ReconnectDelayMin { get; set; } = TimeSpan.FromSeconds(1);
@@ -102,7 +112,7 @@ public sealed class BrokerOptions
     public int MaxInflight { get; set; } = 100;
 
     /// <summary>Null: plain TCP. Set CaFile, CaPath or UseOsTrustStore (and CertFile/KeyFile for mutual TLS).</summary>
-    public MosquittoTlsOptions? Tls { get; set; }
+    public MqttTlsOptions? Tls { get; set; }
 }
 
 /// <summary>Periodic liveness (<c>Messaging:Heartbeat</c>): QoS 0, skipped while disconnected, never queued.</summary>

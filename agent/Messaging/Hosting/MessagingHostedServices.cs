@@ -9,7 +9,7 @@ namespace EdgeInventory.Messaging.Hosting;
 /// Keeps the retained status <c>online</c> on every connect; on stop, after the other messaging services have
 /// stopped, publishes <c>offline</c>/<c>shutdown</c> (a clean DISCONNECT does not fire the last will).
 /// </summary>
-internal sealed class DevicePresenceService(MosquittoClient client, DevicePresence presence, ILogger<DevicePresenceService> logger) : BackgroundService
+internal sealed class DevicePresenceService(MqttConnection client, DevicePresence presence, ILogger<DevicePresenceService> logger) : BackgroundService
 {
     private static readonly TimeSpan ShutdownPublishTimeout = TimeSpan.FromSeconds(3);
 
@@ -27,7 +27,7 @@ internal sealed class DevicePresenceService(MosquittoClient client, DevicePresen
         {
             await presence.PublishShutdownAsync(client, cancellationToken).WaitAsync(ShutdownPublishTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is MosquittoException or TimeoutException or OperationCanceledException)
+        catch (Exception e) when (e is MqttException or TimeoutException or OperationCanceledException)
         {
             MessagingLog.ShutdownStatusNotSent(logger, e.Message);
         }

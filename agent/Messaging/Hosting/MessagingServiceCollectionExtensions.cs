@@ -13,7 +13,7 @@ public static class MessagingServiceCollectionExtensions
     /// MQTT delivery for an edge host: binds the <c>Messaging</c> section of <paramref name="configuration"/> strictly,
     /// applies <paramref name="configure"/> (e.g. the store and device ids or the database path the host already
     /// knows), validates everything when the host starts, and registers as singletons <see cref="SqliteOutbox"/>,
-    /// <see cref="MosquittoClient"/>, <see cref="OutboxRelay"/>, <see cref="CommandIntake"/>, <see cref="DevicePresence"/>
+    /// <see cref="MqttConnection"/>, <see cref="OutboxRelay"/>, <see cref="CommandIntake"/>, <see cref="DevicePresence"/>
     /// and <see cref="HeartbeatPublisher"/>, with hosted services running them. The host supplies an
     /// <see cref="IDeviceHealthSource"/> for heartbeats (registered before or after this call); without one,
     /// <c>Messaging:ModelVersion</c> must be set and heartbeats report no cameras.
@@ -45,17 +45,17 @@ public static class MessagingServiceCollectionExtensions
         {
             EdgeMessagingOptions o = Settings(sp);
             MqttWill will = sp.GetRequiredService<DevicePresence>().Will();
-            var client = new MosquittoClient(o.ToClientOptions(will), sp.GetService<ILogger<MosquittoClient>>());
+            var client = new MqttConnection(o.ToClientOptions(will), sp.GetService<ILogger<MqttConnection>>());
             ILogger log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeInventory.Messaging.Hosting");
             MessagingLog.Started(log, o.StoreId, o.DeviceId, client.Endpoint, o.Broker.Protocol, o.Broker.Tls is not null, o.Outbox.DatabasePath);
             return client;
         });
-        services.TryAddSingleton(sp => new OutboxRelay(sp.GetRequiredService<SqliteOutbox>(), sp.GetRequiredService<MosquittoClient>(), Settings(sp).Relay, sp.GetService<ILogger<OutboxRelay>>()));
-        services.TryAddSingleton(sp => new CommandIntake(sp.GetRequiredService<MosquittoClient>(), Settings(sp).StoreId, sp.GetService<ILogger<CommandIntake>>()));
+        services.TryAddSingleton(sp => new OutboxRelay(sp.GetRequiredService<SqliteOutbox>(), sp.GetRequiredService<MqttConnection>(), Settings(sp).Relay, sp.GetService<ILogger<OutboxRelay>>()));
+        services.TryAddSingleton(sp => new CommandIntake(sp.GetRequiredService<MqttConnection>(), Settings(sp).StoreId, sp.GetService<ILogger<CommandIntake>>()));
         services.TryAddSingleton(sp =>
         {
             EdgeMessagingOptions o = Settings(sp);
-            return new HeartbeatPublisher(sp.GetRequiredService<MosquittoClient>(), sp.GetRequiredService<SqliteOutbox>(), sp.GetRequiredService<IDeviceHealthSource>(),
+            return new HeartbeatPublisher(sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<SqliteOutbox>(), sp.GetRequiredService<IDeviceHealthSource>(),
                 o.StoreId, o.DeviceId, o.Heartbeat.Interval, sp.GetService<ILogger<HeartbeatPublisher>>());
         });
 

@@ -23,7 +23,7 @@ public sealed class MqttDeliveryTests : IDisposable
     public async Task Events_go_out_through_the_outbox_and_commands_come_in()
     {
         using MosquittoBroker broker = MosquittoBroker.Start(new Dictionary<string, string> { ["s042"] = "store-pw", ["cloud"] = "cloud-pw" });
-        using var cloud = new MosquittoClient(new MosquittoClientOptions
+        using var cloud = new MqttConnection(new MqttConnectionOptions
         {
             Host = "127.0.0.1", Port = broker.Port, ClientId = "cloud-test", Username = "cloud", Password = "cloud-pw",
             ReconnectDelayMin = TimeSpan.FromMilliseconds(50), ReconnectDelayMax = TimeSpan.FromSeconds(1),
@@ -120,13 +120,73 @@ public sealed class MqttDeliveryTests : IDisposable
         await reader;
     }
 
-    private static bool ScannerCountStored(string stateDirectory, Guid eventId)
+    [Fact]
+    public async Task Commands_published_while_the_agent_is_down_are_applied_once_when_it_is_back()
+    {
+        using MosquittoBroker broker = MosquittoBroker.Start(new Dictionary<string, string> { ["s042"] = "store-pw", ["cloud"] = "cloud-pw" });
+        using var cloud = new MqttConnection(new MqttConnectionOptions
+        {
+            Host = "127.0.0.1", Port = broker.Port, ClientId = "cloud-test", Username = "cloud", Password = "cloud-pw",
+            ReconnectDelayMin = TimeSpan.FromMilliseconds(50), ReconnectDelayMax = TimeSpan.FromSeconds(1),
+        });
+        await cloud.WaitConnectedAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        string video = TestSupport.MakeVideo(_dir.Path, "shelf", [SamplePhotos.Load("shelf_val_400")], secondsPerFrame: 2);
+        JsonObject config = AgentRun.Config(_dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri, new JsonArray(AgentRun.Zone("z1", 0, 0, 1, 0.5, 8, 3)), TestSupport.FreePort());
+        config["Messaging"] = new JsonObject
+        {
+            ["Broker"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = broker.Port, ["Password"] = "store-pw", ["ReconnectDelayMin"] = "00:00:00.1" },
+            ["Heartbeat"] = new JsonObject { ["Enabled"] = false },
+        };
+        string state = _dir.File("state");
+
+        // A first run makes the device's session with the broker: its command subscription, under its stable client id.
+        ScannerCount before = Count(5);
+        await using (AgentRun first = await AgentRun.StartAsync(_dir, config))
+        {
+            // Sent until stored: one published before the agent's first SUBSCRIBE reaches nobody. Copies are duplicates.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while (!ScannerCountStored(state, before.EventId))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the first run never took a command");
+                await cloud.PublishAsync(Topics.ScannerCount("s042"), ContractParser.Serialize(before));
+                await TestSupport.WaitFor(() => ScannerCountStored(state, before.EventId), TimeSpan.FromMilliseconds(500));
+            }
+        }
+
+        // The agent is down (a clean stop keeps the session): the cloud sends its commands anyway.
+        ScannerCount[] whileDown = [Count(6), Count(7), Count(8)];
+        foreach (ScannerCount count in whileDown)
+        {
+            await cloud.PublishAsync(Topics.ScannerCount("s042"), ContractParser.Serialize(count));
+        }
+        ExpectedStockUpdate update = Reconciliation.ExpectedStockTests.Update(ExpectedStockMode.Merge, [new ExpectedStockItem { LocationId = "s042/A1/B1/z1", Sku = "sku-z1", ExpectedUnits = 9 }]);
+        await cloud.PublishAsync(Topics.ExpectedStock("s042"), ContractParser.Serialize(update));
+
+        await using (AgentRun second = await AgentRun.StartAsync(_dir, config))
+        {
+            Assert.True(await TestSupport.WaitFor(() => whileDown.All(c => ScannerCountStored(state, c.EventId)) && Rows(state, "expected_stock_update", update.EventId) == 1, TimeSpan.FromSeconds(15)),
+                "the commands sent while the agent was down did not all arrive\n" + broker.ReadLog());
+        }
+        // Each applied once: the one from before the outage was not delivered again, none twice.
+        Assert.All(whileDown.Append(before), c => Assert.Equal(1, Rows(state, "scanner_count", c.EventId)));
+        Assert.Equal(1, Rows(state, "expected_stock_update", update.EventId));
+    }
+
+    private static ScannerCount Count(int quantity) => new()
+    {
+        EventId = EventIds.NewId(), OccurredAt = DateTimeOffset.UtcNow, StoreId = "s042", DeviceId = "scanner-17", ModelVersion = null,
+        LocationId = "s042/A1/B1/z1", Sku = "sku-z1", Quantity = quantity, CountedAt = DateTimeOffset.UtcNow,
+    };
+
+    private static long Rows(string stateDirectory, string table, Guid eventId)
     {
         using var db = new SqliteConnection($"Data Source={Path.Combine(stateDirectory, "agent.db")};Mode=ReadOnly;Pooling=False");
         db.Open();
         using SqliteCommand cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM scanner_count WHERE event_id = $id";
+        cmd.CommandText = $"SELECT COUNT(*) FROM {table} WHERE event_id = $id";
         cmd.Parameters.AddWithValue("$id", eventId.ToString());
-        return (long)cmd.ExecuteScalar()! == 1;
+        return (long)cmd.ExecuteScalar()!;
     }
+
+    private static bool ScannerCountStored(string stateDirectory, Guid eventId) => Rows(stateDirectory, "scanner_count", eventId) == 1;
 }

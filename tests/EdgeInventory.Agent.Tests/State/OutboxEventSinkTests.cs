@@ -25,14 +25,14 @@ public sealed class OutboxEventSinkTests : IDisposable
     public async Task A_recorded_discrepancy_is_published_after_the_commit_without_waiting_for_the_relay_s_poll()
     {
         using MosquittoBroker broker = MosquittoBroker.Start(new Dictionary<string, string> { ["s042"] = "store-pw", ["cloud"] = "cloud-pw" });
-        using var cloud = new MosquittoClient(Options(broker.Port, "cloud", "cloud-pw"));
+        using var cloud = new MqttConnection(Options(broker.Port, "cloud", "cloud-pw"));
         await cloud.WaitConnectedAsync().WaitAsync(Patience);
         await cloud.SubscribeAsync("edgeinv/s042/#");
 
         string database = _dir.File("agent.db");
         var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
         using var store = new AgentStore(database, new OutboxEventSink(outbox, NullLogger<OutboxEventSink>.Instance));
-        using var device = new MosquittoClient(Options(broker.Port, "s042", "store-pw"));
+        using var device = new MqttConnection(Options(broker.Port, "s042", "store-pw"));
         await device.WaitConnectedAsync().WaitAsync(Patience);
         // A poll far longer than the test waits: only the wake-up after the store's commit can deliver in time.
         var relay = new OutboxRelay(outbox, device, new OutboxRelayOptions { PollInterval = TimeSpan.FromHours(1) });
@@ -82,7 +82,7 @@ public sealed class OutboxEventSinkTests : IDisposable
         Assert.Equal((1L, 1L), (r.GetInt64(0), r.GetInt64(1)));
     }
 
-    private static MosquittoClientOptions Options(int port, string user, string password) => new()
+    private static MqttConnectionOptions Options(int port, string user, string password) => new()
     {
         Host = "127.0.0.1",
         Port = port,

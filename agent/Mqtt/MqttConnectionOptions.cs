@@ -14,12 +14,12 @@ public enum MqttProtocol
 
 public sealed record MqttWill(string Topic, byte[] Payload, int Qos = 1, bool Retain = true);
 
-public sealed class MosquittoTlsOptions
+public sealed class MqttTlsOptions
 {
     /// <summary>PEM file of the CA(s) that sign the broker's certificate.</summary>
     public string? CaFile { get; set; }
 
-    /// <summary>Directory of hashed CA certificates (c_rehash layout).</summary>
+    /// <summary>Directory of CA certificates (PEM files, e.g. the c_rehash layout); every certificate in it is trusted.</summary>
     public string? CaPath { get; set; }
 
     /// <summary>Trust the operating system's CA store (alone or beside <see cref="CaFile"/>).</summary>
@@ -34,8 +34,8 @@ public sealed class MosquittoTlsOptions
     public bool AllowHostnameMismatch { get; set; }
 }
 
-/// <summary>Connection settings of a <see cref="MosquittoClient"/>; checked by <see cref="Validate"/> at start.</summary>
-public sealed class MosquittoClientOptions
+/// <summary>Connection settings of a <see cref="MqttConnection"/>; checked by <see cref="Validate"/> at start.</summary>
+public sealed class MqttConnectionOptions
 {
     public string Host { get; set; } = "localhost";
 
@@ -51,12 +51,19 @@ public sealed class MosquittoClientOptions
     public MqttProtocol Protocol { get; set; } = MqttProtocol.V5;
 
     /// <summary>
-    /// False asks the broker to keep the session (subscriptions, queued QoS 1 messages) while the client is
-    /// away — what a subscriber that must not miss messages needs. Only with <see cref="MqttProtocol.V311"/>
-    /// for now: under MQTT 5 a kept session also needs a session-expiry property, which the async connect
-    /// of libmosquitto 2.0 cannot send.
+    /// Zero (the default): a clean session, the broker forgets the client when it goes. Above zero: a persistent
+    /// session — a stable <see cref="ClientId"/> connects with clean start off (MQTT 5, with this session expiry;
+    /// MQTT 3.1.1: clean session off, the broker's own expiry), so the broker keeps the subscriptions and queues
+    /// QoS 1 messages while the client is away, and resends those it delivered but saw no PUBACK for.
     /// </summary>
-    public bool CleanSession { get; set; } = true;
+    public TimeSpan SessionExpiry { get; set; }
+
+    /// <summary>
+    /// False (the default): a QoS 1 message is acknowledged once it is in <see cref="MqttConnection.Messages"/>.
+    /// True: only when the reader calls <see cref="MqttMessage.AcknowledgeAsync"/>, after it has stored the message;
+    /// one not acknowledged before the connection ends is delivered again (with a persistent session).
+    /// </summary>
+    public bool ManualAcknowledgement { get; set; }
 
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -68,13 +75,13 @@ public sealed class MosquittoClientOptions
     /// <summary>A connect attempt with no CONNACK after this long is abandoned and retried.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>QoS 1 publishes on the wire at once (MQTT 5 send maximum; the broker's receive maximum also caps it).</summary>
+    /// <summary>QoS 1 publishes awaiting PUBACK at once; the broker's receive maximum (CONNACK) caps it further.</summary>
     public int MaxInflight { get; set; } = 100;
 
-    /// <summary>Inbound messages waiting for the reader. When full, the network thread waits (TCP backpressure).</summary>
+    /// <summary>Inbound messages waiting for the reader. When full, receiving waits (the broker's in-flight limit then holds the rest).</summary>
     public int InboundCapacity { get; set; } = 10_000;
 
-    public MosquittoTlsOptions? Tls { get; set; }
+    public MqttTlsOptions? Tls { get; set; }
 
     public MqttWill? Will { get; set; }
 
@@ -88,7 +95,7 @@ public sealed class MosquittoClientOptions
         {
             Fail($"{section}:ClientId '{ClientId}' must be 1..128 characters without '/', '+', '#' or control characters");
         }
-        if (!CleanSession && Protocol == MqttProtocol.V5) Fail($"{section}:CleanSession=false needs {section}:Protocol=V311 (MQTT 5 would need a session expiry interval)");
+        if (SessionExpiry < TimeSpan.Zero || SessionExpiry.TotalSeconds >= uint.MaxValue) Fail($"{section}:SessionExpiry {SessionExpiry} is outside 0..{TimeSpan.FromSeconds(uint.MaxValue - 1)}");
         if (Password is not null && Username is null) Fail($"{section}:Password is set without {section}:Username");
         if (KeepAlive < TimeSpan.FromSeconds(5) || KeepAlive > TimeSpan.FromHours(18)) Fail($"{section}:KeepAlive {KeepAlive} is outside 5 s..18 h");
         if (ReconnectDelayMin <= TimeSpan.Zero) Fail($"{section}:ReconnectDelayMin must be positive");
