@@ -149,6 +149,7 @@ public static class AgentHost
             core.Metrics = new AgentMetrics(core);
             return core;
         });
+        services.AddSingleton<DetectionHealth>();
         services.AddHostedService<CaptureService>();
         services.AddHostedService<DetectionWorker>();
         if (settings.MessagingEnabled)
