@@ -493,6 +493,10 @@ public static class AgentConfiguration
         AddRange(problems, A + "Smoothing:CollapseRatio", so.CollapseRatio, 0, 1, lowOpen: true);
         AddRange(problems, A + "Smoothing:NeighbourDistance", so.NeighbourDistance, 0, 1);
         AddRange(problems, A + "Smoothing:OcclusionMaxSeconds", so.OcclusionMaxSeconds, 0, 86400);
+        if (so.MinFacingsForCollapse < 0)
+        {
+            problems.Add($"{A}Smoothing:MinFacingsForCollapse: {so.MinFacingsForCollapse} is negative");
+        }
 
         var smoothing = new SmoothingSettings
         {
