@@ -81,6 +81,9 @@ public static class AgentHost
             EnsureCanListen(settings.Http);
         }
 
+        // Loaded here, with the configuration's checks: a model ONNX Runtime cannot load is one line naming the key
+        // and exit code 2, not an exception out of the host's start with its stack trace.
+        YoloDetector detector = OpenDetector(settings);
         builder.Logging.ClearProviders();
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddSimpleConsole(o =>
@@ -89,7 +92,7 @@ public static class AgentHost
             o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
             o.UseUtcTimestamp = true;
         });
-        builder.Services.AddEdgeAgent(builder.Configuration, settings, resetCamera);
+        builder.Services.AddEdgeAgent(builder.Configuration, settings, resetCamera, detector);
         if (settings.Http.Enabled)
         {
             ConfigureKestrel(builder.WebHost, settings.Http);
@@ -110,7 +113,8 @@ public static class AgentHost
     /// section, agent/Messaging's delivery (<c>AddEdgeMessaging</c>: outbox in the agent's database, relay, command
     /// intake, presence, heartbeat) with the agent's health report and the commands from the cloud fed to the core.
     /// </summary>
-    public static IServiceCollection AddEdgeAgent(this IServiceCollection services, IConfiguration configuration, AgentSettings settings, string? resetReferenceCamera = null)
+    /// <param name="detector">The model already opened (the container disposes it); null opens it when first needed.</param>
+    public static IServiceCollection AddEdgeAgent(this IServiceCollection services, IConfiguration configuration, AgentSettings settings, string? resetReferenceCamera = null, YoloDetector? detector = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(settings);
@@ -135,7 +139,7 @@ public static class AgentHost
 
             return store;
         });
-        services.AddSingleton(_ => OpenDetector(settings));
+        services.AddSingleton(_ => detector ?? OpenDetector(settings));
         services.AddSingleton(sp =>
         {
             ILoggerFactory logs = sp.GetRequiredService<ILoggerFactory>();
@@ -145,6 +149,7 @@ public static class AgentHost
             core.Metrics = new AgentMetrics(core);
             return core;
         });
+        services.AddSingleton<DetectionHealth>();
         services.AddHostedService<CaptureService>();
         services.AddHostedService<DetectionWorker>();
         if (settings.MessagingEnabled)
@@ -176,7 +181,8 @@ public static class AgentHost
         {
             throw new AgentConfigurationException($"Agent:Model:Provider: {e.Message}", e);
         }
-        catch (Exception e) when (e is ModelFormatException or FileNotFoundException or Onnx.OrtException or DllNotFoundException)
+        catch (Exception e) when (e is ModelFormatException or IOException or UnauthorizedAccessException or Onnx.OrtException or DllNotFoundException
+            or InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
         {
             throw new AgentConfigurationException($"Agent:Model:Path: {settings.ModelPath} cannot be used: {e.Message}", e);
         }

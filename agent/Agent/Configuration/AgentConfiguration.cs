@@ -3,6 +3,7 @@ using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Onnx;
 using EdgeInventory.Reconciliation;
+using System.Globalization;
 using System.Reflection;
 using EdgeInventory.Messaging.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -135,9 +136,9 @@ public static class AgentConfiguration
     {
         ArgumentNullException.ThrowIfNull(builder);
         string path = Path.GetFullPath(configFile);
-        if (!File.Exists(path))
+        if (ConfigurationFiles.Check(path, MaxConfigurationBytes) is { } problem)
         {
-            throw new AgentConfigurationException($"--config: no such file: {path}");
+            throw new AgentConfigurationException($"--config: {problem}");
         }
 
         try
@@ -146,8 +147,32 @@ public static class AgentConfiguration
         }
         catch (InvalidDataException e)
         {
-            throw new AgentConfigurationException($"{path}: {e.Message}", e);
+            throw new AgentConfigurationException(DescribeUnreadableJson(path, e), e);
         }
+    }
+
+    private const long MaxConfigurationBytes = ConfigurationFiles.MiB;
+
+    /// <summary>
+    /// The provider's own message is only "Failed to load configuration from file": the cause is inside it, a
+    /// <see cref="System.Text.Json.JsonException"/> (with the line and the byte in it, both counted from 0) or a
+    /// <see cref="FormatException"/> (a duplicate key, a top level that is not an object, an empty file).
+    /// </summary>
+    private static string DescribeUnreadableJson(string path, InvalidDataException e)
+    {
+        Exception cause = e;
+        while (cause.InnerException is { } inner)
+        {
+            cause = inner;
+            if (cause is System.Text.Json.JsonException { LineNumber: { } line, BytePositionInLine: { } position } json)
+            {
+                // The message quotes the text around the error, line breaks included: the report stays one line.
+                string reason = json.Message.Split(" LineNumber:")[0].TrimEnd(' ', '|', '.').ReplaceLineEndings("\\n");
+                return $"{path}:{line + 1}:{position + 1}: not valid JSON: {reason}";
+            }
+        }
+
+        return $"{path}: not a usable configuration file: {cause.Message.ReplaceLineEndings("\\n")}";
     }
 
     /// <summary>Binds and checks the <c>Agent</c> section (and <c>Messaging</c> when present); relative paths are taken from <paramref name="baseDirectory"/> (the config file's folder).</summary>
@@ -174,7 +199,10 @@ public static class AgentConfiguration
 
         if (problems.Count > 0 || settings is null)
         {
-            throw new AgentConfigurationException("invalid configuration:\n  " + string.Join("\n  ", problems));
+            // One problem is one line (what a supervisor's log shows); several are listed one a line.
+            throw new AgentConfigurationException(problems.Count == 1
+                ? "invalid configuration: " + problems[0]
+                : "invalid configuration:\n  " + string.Join("\n  ", problems));
         }
 
         return settings;
@@ -259,9 +287,68 @@ public static class AgentConfiguration
     /// <summary>Finds the unknown key the binder refused, so the message can name its full path.</summary>
     private static string DescribeBindingError(IConfiguration configuration, InvalidOperationException e)
     {
-        string? unknown = FindUnknownKey(configuration.GetSection(AgentOptions.Section), typeof(AgentOptions));
-        return unknown is not null ? $"{unknown}: unknown key (see agent/Agent/README.md for the keys)" : e.Message;
+        IConfigurationSection agent = configuration.GetSection(AgentOptions.Section);
+        string? unknown = FindUnknownKey(agent, typeof(AgentOptions));
+        if (unknown is not null)
+        {
+            return $"{unknown}: unknown key (see agent/Agent/README.md for the keys)";
+        }
+
+        // The binder names neither the key nor the value of a value it cannot convert ("binding has failed").
+        return FindUnconvertibleValue(agent, typeof(AgentOptions)) ?? e.Message;
     }
+
+    /// <summary>Converts each value as the binder does (the type's converter, invariant culture) to name the first one it refuses.</summary>
+    private static string? FindUnconvertibleValue(IConfigurationSection section, Type type)
+    {
+        Type? item = type.IsArray ? type.GetElementType()
+            : type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? type.GetGenericArguments()[0]
+            : null;
+        if (item is not null)
+        {
+            return section.GetChildren().Select(child => FindUnconvertibleValue(child, item)).FirstOrDefault(found => found is not null);
+        }
+
+        Type leaf = Nullable.GetUnderlyingType(type) ?? type;
+        if (leaf.IsPrimitive || leaf.IsEnum || leaf == typeof(decimal))
+        {
+            return section.Value is { Length: > 0 } value && !Converts(value, leaf) ? $"{section.Path}: '{value}' is not {Describe(leaf)}" : null;
+        }
+
+        if (!type.IsClass || type == typeof(string))
+        {
+            return null;
+        }
+
+        foreach (IConfigurationSection child in section.GetChildren())
+        {
+            System.Reflection.PropertyInfo? property = type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (property is not null && FindUnconvertibleValue(child, property.PropertyType) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Converts(string value, Type type)
+    {
+        try
+        {
+            _ = System.ComponentModel.TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException or OverflowException)
+        {
+            return false;
+        }
+    }
+
+    private static string Describe(Type type) => type == typeof(bool) ? "true or false"
+        : type == typeof(int) ? $"a whole number within {int.MinValue}..{int.MaxValue}"
+        : type == typeof(double) || type == typeof(float) ? "a number"
+        : "a " + type.Name;
 
     private static string? FindUnknownKey(IConfigurationSection section, Type type)
     {
@@ -338,20 +425,14 @@ public static class AgentConfiguration
         else
         {
             modelPath = Path.GetFullPath(o.Model.Path, baseDirectory);
-            if (!File.Exists(modelPath))
-            {
-                problems.Add($"{A}Model:Path: no such file: {modelPath}");
-            }
+            AddFile(problems, A + "Model:Path", modelPath, MaxModelBytes);
         }
 
         string? ortLibrary = null;
         if (!string.IsNullOrWhiteSpace(o.Model.OrtLibrary))
         {
             ortLibrary = Path.GetFullPath(o.Model.OrtLibrary, baseDirectory);
-            if (!File.Exists(ortLibrary))
-            {
-                problems.Add($"{A}Model:OrtLibrary: no such file: {ortLibrary}");
-            }
+            AddFile(problems, A + "Model:OrtLibrary", ortLibrary, MaxLibraryBytes);
         }
 
         if (!Enum.TryParse(o.Model.Provider, ignoreCase: true, out ExecutionProvider provider) || int.TryParse(o.Model.Provider, out _))
@@ -359,14 +440,14 @@ public static class AgentConfiguration
             problems.Add($"{A}Model:Provider: '{o.Model.Provider}' is not one of {string.Join(", ", Enum.GetNames<ExecutionProvider>())}");
         }
 
-        if (o.Model.Confidence is < 0 or > 1)
+        if (o.Model.Confidence is { } confidence)
         {
-            problems.Add($"{A}Model:Confidence: {o.Model.Confidence} is outside [0, 1]");
+            AddRange(problems, A + "Model:Confidence", confidence, 0, 1);
         }
 
-        if (o.Model.IoU is <= 0 or > 1)
+        if (o.Model.IoU is { } iou)
         {
-            problems.Add($"{A}Model:IoU: {o.Model.IoU} is outside (0, 1]");
+            AddRange(problems, A + "Model:IoU", iou, 0, 1, lowOpen: true);
         }
 
         if (o.Model.MaxBatch is < 1 or > 16)
@@ -385,21 +466,36 @@ public static class AgentConfiguration
         if (!string.IsNullOrWhiteSpace(o.ExpectedStockFile))
         {
             expectedFile = Path.GetFullPath(o.ExpectedStockFile, baseDirectory);
-            try
+            if (AddFile(problems, A + "ExpectedStockFile", expectedFile, MaxExpectedStockBytes))
             {
-                ExpectedStockFileContent content = ExpectedStockBook.ReadFile(expectedFile);
-                expected = content.Entries;
-                expectedSha256 = content.Sha256;
-            }
-            catch (ExpectedStockFormatException e)
-            {
-                problems.Add($"{A}ExpectedStockFile: {e.Message}");
+                try
+                {
+                    ExpectedStockFileContent content = ExpectedStockBook.ReadFile(expectedFile);
+                    expected = content.Entries;
+                    expectedSha256 = content.Sha256;
+                }
+                catch (ExpectedStockFormatException e)
+                {
+                    problems.Add($"{A}ExpectedStockFile: {e.Message}");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    problems.Add($"{A}ExpectedStockFile: {expectedFile} cannot be read: {e.Message}");
+                }
             }
         }
 
-        if (o.SnapshotIntervalSeconds is < 1 or > 86400)
+        AddRange(problems, A + "SnapshotIntervalSeconds", o.SnapshotIntervalSeconds, 1, 86400);
+        int beforeSmoothing = problems.Count;
+        SmoothingOptions so = o.Smoothing;
+        AddRange(problems, A + "Smoothing:InertiaSeconds", so.InertiaSeconds, 0, 86400);
+        AddRange(problems, A + "Smoothing:EmptyFractionTolerance", so.EmptyFractionTolerance, 0, 1);
+        AddRange(problems, A + "Smoothing:CollapseRatio", so.CollapseRatio, 0, 1, lowOpen: true);
+        AddRange(problems, A + "Smoothing:NeighbourDistance", so.NeighbourDistance, 0, 1);
+        AddRange(problems, A + "Smoothing:OcclusionMaxSeconds", so.OcclusionMaxSeconds, 0, 86400);
+        if (so.MinFacingsForCollapse < 0)
         {
-            problems.Add($"{A}SnapshotIntervalSeconds: {o.SnapshotIntervalSeconds} is outside 1..86400");
+            problems.Add($"{A}Smoothing:MinFacingsForCollapse: {so.MinFacingsForCollapse} is negative");
         }
 
         var smoothing = new SmoothingSettings
@@ -414,37 +510,47 @@ public static class AgentConfiguration
             OcclusionMaxObservations = o.Smoothing.OcclusionMaxObservations,
             OcclusionMax = Seconds(o.Smoothing.OcclusionMaxSeconds),
         };
-        Add(problems, A + "Smoothing", smoothing.Check());
+        if (problems.Count == beforeSmoothing)
+        {
+            // The library's own check (the whole numbers' ranges, relations between keys), once the numbers are in range.
+            Add(problems, A + "Smoothing", smoothing.Check());
+        }
 
         ReconciliationOptions r = o.Reconciliation;
+        int beforeReconciliation = problems.Count;
+        AddRange(problems, A + "Reconciliation:GapThreshold", r.GapThreshold, 0, 1, lowOpen: true);
+        AddRange(problems, A + "Reconciliation:GapWarningThreshold", r.GapWarningThreshold, 0, 1, lowOpen: true);
+        AddRange(problems, A + "Reconciliation:EmptyFractionUpdateStep", r.EmptyFractionUpdateStep, 0, 1, lowOpen: true);
+        AddRange(problems, A + "Reconciliation:ScannerFreshnessMinutes", r.ScannerFreshnessMinutes, 0, 525600, lowOpen: true);
+        AddRange(problems, A + "Reconciliation:ScannerFacingTolerance", r.ScannerFacingTolerance, 0, 1, highOpen: true);
+        bool reconciliationInRange = problems.Count == beforeReconciliation;
         var reconciler = new ReconcilerSettings
         {
             GapThreshold = r.GapThreshold,
             GapWarningThreshold = r.GapWarningThreshold,
             EmptyFractionUpdateStep = r.EmptyFractionUpdateStep,
-            ScannerFreshness = TimeSpan.FromMinutes(Math.Clamp(r.ScannerFreshnessMinutes, -1, 1e6)),
+            ScannerFreshness = reconciliationInRange ? TimeSpan.FromMinutes(r.ScannerFreshnessMinutes) : TimeSpan.Zero,
             ScannerFacingTolerance = r.ScannerFacingTolerance,
         };
-        Add(problems, A + "Reconciliation", reconciler.Check());
-        if (r.CameraHealthInertiaSeconds is < 0 or > 86400)
+        if (reconciliationInRange)
         {
-            problems.Add($"{A}Reconciliation:CameraHealthInertiaSeconds: {r.CameraHealthInertiaSeconds} is outside 0..86400");
+            Add(problems, A + "Reconciliation", reconciler.Check());
         }
 
-        if (r.ViewChangeThreshold is < -1 or > 1)
-        {
-            problems.Add($"{A}Reconciliation:ViewChangeThreshold: {r.ViewChangeThreshold} is outside [-1, 1] (a correlation)");
-        }
+        AddRange(problems, A + "Reconciliation:CameraHealthInertiaSeconds", r.CameraHealthInertiaSeconds, 0, 86400);
+        AddRange(problems, A + "Reconciliation:ViewChangeThreshold", r.ViewChangeThreshold, -1, 1, unit: " (a correlation)");
 
         if (r.ViewChangeFrames < 1)
         {
             problems.Add($"{A}Reconciliation:ViewChangeFrames: must be at least 1");
         }
 
-        if (o.Evidence.MaxFiles < 1 || o.Evidence.MaxMegabytes < 1 || o.Evidence.MaxAgeDays <= 0)
+        if (o.Evidence.MaxFiles < 1 || o.Evidence.MaxMegabytes < 1)
         {
-            problems.Add($"{A}Evidence: MaxFiles, MaxMegabytes and MaxAgeDays must be positive");
+            problems.Add($"{A}Evidence: MaxFiles and MaxMegabytes must be positive");
         }
+
+        AddRange(problems, A + "Evidence:MaxAgeDays", o.Evidence.MaxAgeDays, 0, 36500, lowOpen: true);
 
         Dictionary<string, string> apiKeys = CheckHttp(o.Http, baseDirectory, problems);
         List<CameraSettings> cameras = CheckCameras(o, problems);
@@ -494,18 +600,11 @@ public static class AgentConfiguration
         if (!string.IsNullOrWhiteSpace(http.CertificatePath))
         {
             http.CertificatePath = Path.GetFullPath(http.CertificatePath, baseDirectory);
-            if (!File.Exists(http.CertificatePath))
-            {
-                problems.Add($"{H}CertificatePath: no such file: {http.CertificatePath}");
-            }
-
+            AddFile(problems, H + "CertificatePath", http.CertificatePath, MaxCertificateBytes);
             if (!string.IsNullOrWhiteSpace(http.CertificateKeyPath))
             {
                 http.CertificateKeyPath = Path.GetFullPath(http.CertificateKeyPath, baseDirectory);
-                if (!File.Exists(http.CertificateKeyPath))
-                {
-                    problems.Add($"{H}CertificateKeyPath: no such file: {http.CertificateKeyPath}");
-                }
+                AddFile(problems, H + "CertificateKeyPath", http.CertificateKeyPath, MaxCertificateBytes);
             }
         }
 
@@ -566,6 +665,16 @@ public static class AgentConfiguration
                 problems.Add($"{at}HttpMode: only for http(s) URLs");
             }
 
+            int beforeCapture = problems.Count;
+            AddRange(problems, at + "IntervalSeconds", cam.IntervalSeconds, 0.1, 3600);
+            if (cam.StallTimeoutSeconds is { } stall)
+            {
+                AddRange(problems, at + "StallTimeoutSeconds", stall, 0, 86400, lowOpen: true);
+            }
+
+            AddRange(problems, at + "InitialBackoffSeconds", cam.InitialBackoffSeconds, 0, 86400, lowOpen: true);
+            AddRange(problems, at + "MaxBackoffSeconds", cam.MaxBackoffSeconds, 0, 86400, lowOpen: true);
+            AddRange(problems, at + "OfflineAfterSeconds", cam.OfflineAfterSeconds, 0, 86400, lowOpen: true);
             var capture = new CaptureSettings
             {
                 SampleInterval = Seconds(cam.IntervalSeconds),
@@ -578,7 +687,11 @@ public static class AgentConfiguration
                 MaxBackoff = Seconds(cam.MaxBackoffSeconds),
                 OfflineAfter = Seconds(cam.OfflineAfterSeconds),
             };
-            Add(problems, at.TrimEnd(':'), capture.Check());
+            if (problems.Count == beforeCapture)
+            {
+                Add(problems, at.TrimEnd(':'), capture.Check());
+            }
+
             if (cam.Loop && source is not null && source.Kind is not (CameraSourceKind.VideoFile or CameraSourceKind.StillFolder))
             {
                 problems.Add($"{at}Loop: only video files and still folders loop");
@@ -686,6 +799,34 @@ public static class AgentConfiguration
     }
 
     private static TimeSpan Seconds(double s) => double.IsFinite(s) && Math.Abs(s) < 1e9 ? TimeSpan.FromSeconds(s) : TimeSpan.MaxValue;
+
+    private const long MaxModelBytes = 2048 * ConfigurationFiles.MiB; // ONNX's protobuf limit
+    private const long MaxLibraryBytes = 2048 * ConfigurationFiles.MiB; // a GPU build of ONNX Runtime is several hundred MiB
+    private const long MaxExpectedStockBytes = 64 * ConfigurationFiles.MiB;
+    private const long MaxCertificateBytes = ConfigurationFiles.MiB;
+
+    /// <summary>
+    /// A number's range, written so that NaN is outside every range (a comparison with NaN is false) and the
+    /// infinities outside every finite one: the values go on into <see cref="TimeSpan"/>s, which throw on both.
+    /// </summary>
+    private static void AddRange(List<string> problems, string key, double value, double low, double high, bool lowOpen = false, bool highOpen = false, string unit = "")
+    {
+        bool above = lowOpen ? value > low : value >= low;
+        bool below = highOpen ? value < high : value <= high;
+        if (!(above && below))
+        {
+            string range = $"{(lowOpen ? "(" : "[")}{low.ToString(CultureInfo.InvariantCulture)}, {high.ToString(CultureInfo.InvariantCulture)}{(highOpen ? ")" : "]")}";
+            problems.Add($"{key}: {value.ToString(CultureInfo.InvariantCulture)} is outside {range}{unit}");
+        }
+    }
+
+    /// <summary>Checks a file key (regular file, readable, within the size limit); true when the file can be read.</summary>
+    private static bool AddFile(List<string> problems, string key, string path, long maxBytes)
+    {
+        string? problem = ConfigurationFiles.Check(path, maxBytes);
+        Add(problems, key, problem);
+        return problem is null;
+    }
 
     private static void Add(List<string> problems, string key, string? problem)
     {

@@ -96,10 +96,11 @@ public static partial class AgentEndpoints
         }
     }
 
-    private static IResult Health(AgentCore core)
+    private static IResult Health(AgentCore core, DetectionHealth detection)
     {
         DateTimeOffset now = DateTimeOffset.UtcNow;
         bool loopAlive = now - core.LastLoopAt < TimeSpan.FromSeconds(30);
+        bool detectorFailing = detection.Failing;
         var cameras = core.Cameras.Select(c => new CameraHealthReply(
             c.Id,
             JsonNamingPolicy.CamelCase.ConvertName(c.Capture.State.ToString()),
@@ -109,8 +110,11 @@ public static partial class AgentEndpoints
             c.Capture.LastFrameAt,
             c.View?.Changed ?? false,
             c.Capture.State == CameraState.Up ? null : c.Capture.LastError)).ToList();
-        var reply = new HealthReply(loopAlive ? "ok" : "detection loop not running", core.ModelVersion, core.OpenDiscrepancyTotal, cameras);
-        return Results.Json(reply, AgentJsonContext.Default.HealthReply, statusCode: loopAlive ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        string status = !loopAlive ? "detection loop not running"
+            : detectorFailing ? $"detector failing every round ({detection.LastError})"
+            : "ok";
+        var reply = new HealthReply(status, core.ModelVersion, core.OpenDiscrepancyTotal, cameras);
+        return Results.Json(reply, AgentJsonContext.Default.HealthReply, statusCode: status == "ok" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <summary>The device whose key the request carries, or null. Keys are compared by SHA-256 in constant time.</summary>

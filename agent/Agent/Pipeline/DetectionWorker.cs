@@ -22,6 +22,7 @@ public sealed partial class DetectionWorker : BackgroundService
     private readonly DetectionSettings _detection;
     private readonly int _maxBatch;
     private readonly ILogger _log;
+    private readonly DetectionHealth _health;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly BgrImage[] _images;
     private readonly CapturedFrame[] _frames;
@@ -29,10 +30,11 @@ public sealed partial class DetectionWorker : BackgroundService
     private readonly List<Detection>[] _results;
     private readonly List<Detection>[] _batchResults;
 
-    public DetectionWorker(AgentCore core, YoloDetector detector, AgentSettings settings, ILogger<DetectionWorker> logger)
+    public DetectionWorker(AgentCore core, YoloDetector detector, AgentSettings settings, DetectionHealth health, ILogger<DetectionWorker> logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _core = core;
+        _health = health;
         _detector = detector;
         _log = logger;
         _detection = new DetectionSettings { Confidence = settings.Model.Confidence, IoU = settings.Model.IoU };
@@ -82,7 +84,11 @@ public sealed partial class DetectionWorker : BackgroundService
             _core.LastLoopAt = now;
             try
             {
-                RunOnce();
+                if (RunOnce() > 0)
+                {
+                    _health.RoundSucceeded();
+                }
+
                 if (now - lastHealth >= TimeSpan.FromSeconds(1))
                 {
                     lastHealth = now;
@@ -93,6 +99,7 @@ public sealed partial class DetectionWorker : BackgroundService
             catch (Exception e)
 #pragma warning restore CA1031
             {
+                _health.RoundFailed(e);
                 LogLoopError(_log, e);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             }

@@ -137,7 +137,7 @@ public sealed class AgentConfigurationTests : IDisposable
         });
         Assert.Contains("Agent:StoreId: store id 'cmd' is reserved", message);
         Assert.Contains("Agent:Model:Path: no such file", message);
-        Assert.Contains("Agent:Cameras:0: IntervalSeconds must be between 0.1 and 3600", message);
+        Assert.Contains("Agent:Cameras:0:IntervalSeconds: 0 is outside [0.1, 3600]", message);
         Assert.Contains("Agent:Http:ApiKeys:0:KeySha256: not 64 hex digits", message);
     }
 
