@@ -431,6 +431,11 @@ public static class AgentConfiguration
             problems.Add($"{A}Reconciliation:CameraHealthInertiaSeconds: {r.CameraHealthInertiaSeconds} is outside 0..86400");
         }
 
+        if (r.ScannerClockSkewSeconds is not (>= 0 and <= 86400))
+        {
+            problems.Add($"{A}Reconciliation:ScannerClockSkewSeconds: {r.ScannerClockSkewSeconds} is outside 0..86400");
+        }
+
         if (r.ViewChangeThreshold is < -1 or > 1)
         {
             problems.Add($"{A}Reconciliation:ViewChangeThreshold: {r.ViewChangeThreshold} is outside [-1, 1] (a correlation)");
