@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
 using EdgeInventory.Contracts;
+using EdgeInventory.Reconciliation;
 using EdgeInventory.Tests.Shared;
 
 namespace EdgeInventory.Agent.Tests.State;
