@@ -52,6 +52,17 @@ public sealed class ScannerCountPersistenceTests : IDisposable
         Assert.Equal(ScannerCountOutcome.Accepted, strict.Core.AcceptScannerCount(Count(4, Now)).Outcome);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(86401)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void An_allowance_out_of_range_is_refused_at_start_naming_the_key(double skewSeconds)
+    {
+        var refused = Assert.Throws<Configuration.AgentConfigurationException>(() => Start(skewSeconds));
+        Assert.Contains("Agent:Reconciliation:ScannerClockSkewSeconds", refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_latest_count_is_the_one_accepted_last_also_after_a_restart()
     {
@@ -93,7 +104,8 @@ public sealed class ScannerCountPersistenceTests : IDisposable
     {
         if (skewSeconds is double skew)
         {
-            config["Agent"]!["Reconciliation"] = new JsonObject { ["ScannerClockSkewSeconds"] = skew };
+            // As text, the way an operator may write NaN or Infinity (JSON numbers cannot be either).
+            config["Agent"]!["Reconciliation"] = new JsonObject { ["ScannerClockSkewSeconds"] = skew.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         }
     }, new FixedClock(Now));
 
