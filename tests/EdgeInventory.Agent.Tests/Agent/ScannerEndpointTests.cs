@@ -179,6 +179,8 @@ public sealed class ScannerEndpointTests(RunningAgentFixture agent) : IClassFixt
             cases.Add(System.Text.Encoding.UTF8.GetBytes(c.ToJsonString()));
         }
 
+        // Not UTF-8 in the schema string: the contract parser used to throw (a 500) instead of refusing it.
+        cases.Add([.. "{\"schema\":\"edgeinv.scanner-count/1"u8, 0xC3, 0x28, .. "\"}"u8]);
         long before = StoredCounts();
         foreach (byte[] payload in cases)
         {
