@@ -1,14 +1,9 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using EdgeInventory.Agent.Configuration;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
-using EdgeInventory.Agent.Tests.Agent;
-using EdgeInventory.Capture;
 using EdgeInventory.Contracts;
 using EdgeInventory.Tests.Shared;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
