@@ -54,6 +54,11 @@ public static class ContractParser
         {
             return Reject<T>(ContractRejectionReason.InvalidShape, e.Message);
         }
+        catch (InvalidOperationException e)
+        {
+            // A string that is not UTF-8: System.Text.Json cannot transcode it and throws this, not a JsonException.
+            return Reject<T>(ContractRejectionReason.NotJson, e.Message);
+        }
         if (message is null)
         {
             return Reject<T>(ContractRejectionReason.InvalidShape, "the payload is JSON null");
@@ -105,8 +110,9 @@ public static class ContractParser
             {
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: the schema string is not UTF-8 (it cannot be transcoded).
             return new(ContractRejectionReason.NotJson, e.Message);
         }
 

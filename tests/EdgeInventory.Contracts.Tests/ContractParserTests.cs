@@ -58,6 +58,23 @@ public class ContractParserTests
     }
 
     [Fact]
+    public void Strings_that_are_not_UTF_8_are_refused_not_thrown()
+    {
+        // Found by the inbound fuzz tests (issue 15): System.Text.Json throws InvalidOperationException, not JsonException, for these.
+        byte[] valid = ContractParser.Serialize(Samples.Scanner());
+        byte[] inSchema = [.. "{\"schema\":\"edgeinv.scanner-count/1"u8, 0xC3, 0x28, .. "\"}"u8];
+        string text = Encoding.UTF8.GetString(valid);
+        int sku = text.IndexOf("\"sku\":\"", StringComparison.Ordinal) + "\"sku\":\"".Length;
+        byte[] inValue = [.. valid.AsSpan(0, Encoding.UTF8.GetByteCount(text[..sku])), 0xFF, 0xFE, .. valid.AsSpan(Encoding.UTF8.GetByteCount(text[..sku]))];
+        foreach (byte[] payload in new[] { inSchema, inValue })
+        {
+            ContractParseResult<ScannerCount> result = ContractParser.Parse<ScannerCount>(payload);
+            Assert.False(result.IsValid);
+            Assert.Contains(result.Rejection!.Reason, new[] { ContractRejectionReason.NotJson, ContractRejectionReason.InvalidShape });
+        }
+    }
+
+    [Fact]
     public void A_newer_schema_version_is_refused_as_such_even_when_its_fields_changed()
     {
         JsonObject json = Mutable(Samples.Scanner());

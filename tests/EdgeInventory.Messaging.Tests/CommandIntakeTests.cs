@@ -65,6 +65,51 @@ public sealed class CommandIntakeTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }
 
+    [Fact]
+    public async Task Fuzzed_messages_of_each_inbound_type_are_each_refused_with_a_reason_and_the_intake_keeps_taking_commands()
+    {
+        using var device = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
+        var intake = new CommandIntake(device, "s042");
+        await device.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
+        await intake.SubscribeAsync().WaitAsync(Fixtures.Patience);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Task running = intake.RunAsync(stop.Token);
+        using var cloud = new MqttConnection(Fixtures.Client(broker.Port, "cloud"));
+        await cloud.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
+
+        ExpectedStockUpdate update = new()
+        {
+            EventId = EventIds.NewId(), OccurredAt = DateTimeOffset.UtcNow, StoreId = "s042", DeviceId = "erp", ModelVersion = null, Mode = ExpectedStockMode.Merge, EffectiveAt = DateTimeOffset.UtcNow,
+            Items = [new ExpectedStockItem { LocationId = "s042/A3/B2/S4", Sku = "7310865004703", ExpectedUnits = 12, MinFacings = 2, Capacity = 24 }],
+        };
+        (string Topic, List<byte[]> Cases)[] inputs =
+        [
+            (Topics.ScannerCount("s042"), MalformedPayloads.For(Scanner("s042"), 300, seed: 15)),
+            (Topics.ExpectedStock("s042"), MalformedPayloads.For(update, 300, seed: 16)),
+        ];
+        foreach ((string topic, List<byte[]> cases) in inputs)
+        {
+            foreach (byte[] payload in cases)
+            {
+                await cloud.PublishAsync(topic, payload).WaitAsync(Fixtures.Patience);
+            }
+        }
+
+        // Same publisher, same order: when the valid ones are through, every fuzzed one has been judged.
+        ScannerCount valid = Scanner("s042");
+        await cloud.PublishAsync(Topics.ScannerCount("s042"), ContractParser.Serialize(valid)).WaitAsync(Fixtures.Patience);
+        await cloud.PublishAsync(Topics.ExpectedStock("s042"), ContractParser.Serialize(update)).WaitAsync(Fixtures.Patience);
+        using var wait = new CancellationTokenSource(Fixtures.Patience);
+        Assert.Equal(valid.EventId, (await intake.ScannerCounts.ReadAsync(wait.Token)).Message.EventId);
+        Assert.Equal(update.EventId, (await intake.ExpectedStock.ReadAsync(wait.Token)).Message.EventId);
+        Assert.False(intake.ScannerCounts.TryRead(out _));
+        Assert.False(intake.ExpectedStock.TryRead(out _));
+        Assert.Equal(inputs.Sum(i => i.Cases.Count), intake.Rejected.Values.Sum());
+        Assert.All(intake.Rejected.Keys, reason => Assert.True(Enum.IsDefined(typeof(ContractRejectionReason), reason) || reason == CommandIntake.WrongStore, reason));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
     internal static ScannerCount Scanner(string store) => new()
     {
         EventId = EventIds.NewId(),

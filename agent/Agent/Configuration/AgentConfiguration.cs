@@ -539,6 +539,7 @@ public static class AgentConfiguration
 
         AddRange(problems, A + "Reconciliation:CameraHealthInertiaSeconds", r.CameraHealthInertiaSeconds, 0, 86400);
         AddRange(problems, A + "Reconciliation:ViewChangeThreshold", r.ViewChangeThreshold, -1, 1, unit: " (a correlation)");
+        AddRange(problems, A + "Reconciliation:ScannerClockSkewSeconds", r.ScannerClockSkewSeconds, 0, 86400);
 
         if (r.ViewChangeFrames < 1)
         {

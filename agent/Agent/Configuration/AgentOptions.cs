@@ -98,6 +98,9 @@ public sealed class ReconciliationOptions
 
     public double ScannerFreshnessMinutes { get; set; } = 30;
 
+    /// <summary>How far ahead of the agent's clock a scanner count's countedAt may be (the devices' clock skew); later is refused.</summary>
+    public double ScannerClockSkewSeconds { get; set; } = 300;
+
     public double ScannerFacingTolerance { get; set; } = 0.25;
 
     /// <summary>A camera must be offline or stalled this long before an event is raised.</summary>

@@ -83,6 +83,7 @@ public static partial class AgentEndpoints
         {
             ScannerCountOutcome.Accepted => Results.Json(new ScannerCountReply("accepted", count.EventId, detail), AgentJsonContext.Default.ScannerCountReply, statusCode: StatusCodes.Status202Accepted),
             ScannerCountOutcome.Duplicate => Results.Json(new ScannerCountReply("duplicate", count.EventId, detail), AgentJsonContext.Default.ScannerCountReply, statusCode: StatusCodes.Status200OK),
+            ScannerCountOutcome.FutureDated => Problem(StatusCodes.Status400BadRequest, "futureDated", detail),
             _ => Problem(StatusCodes.Status400BadRequest, "rejected", detail),
         };
     }

@@ -19,6 +19,9 @@ public enum ScannerCountOutcome
     Accepted,
     Duplicate,
     Rejected,
+
+    /// <summary>Its <c>countedAt</c> lies beyond the clock-skew allowance ahead of this agent's clock: refused, nothing stored.</summary>
+    FutureDated,
 }
 
 /// <summary>
@@ -218,6 +221,15 @@ public sealed partial class AgentCore : IDisposable
                 return (ScannerCountOutcome.Rejected, $"storeId '{count.StoreId}' is not this agent's store '{_settings.StoreId}'");
             }
 
+            // A count from the future would stay the location's newest for years and jam its reconciliation (issue 15).
+            DateTimeOffset now = _clock.GetUtcNow();
+            TimeSpan allowance = TimeSpan.FromSeconds(_settings.Reconciliation.ScannerClockSkewSeconds);
+            if (count.CountedAt - now > allowance)
+            {
+                return (ScannerCountOutcome.FutureDated,
+                    $"countedAt {count.CountedAt:O} is {(count.CountedAt - now).TotalSeconds:0} s ahead of this agent's clock ({now:O}); at most {allowance.TotalSeconds:0} s (Reconciliation:ScannerClockSkewSeconds) is allowed");
+            }
+
             bool hasZone = _zonesByLocation.TryGetValue((count.LocationId, count.Sku), out var zone);
             if (!hasZone && _expected.Find(count.LocationId, count.Sku) is null)
             {
@@ -249,12 +261,19 @@ public sealed partial class AgentCore : IDisposable
             }
 
             _store.Record(zones, [], record);
-            if (!_latestScans.TryGetValue((count.LocationId, count.Sku), out ScannerCountRecord? previous) || previous.CountedAt <= record.CountedAt)
-            {
-                _latestScans[(count.LocationId, count.Sku)] = record;
-            }
+            // The latest accepted count is the one reconciled, whatever its timestamp: the store reloads it by accept order too.
+            _latestScans[(count.LocationId, count.Sku)] = record;
 
             return (ScannerCountOutcome.Accepted, detail);
+        }
+    }
+
+    /// <summary>The scanner count of this location and SKU accepted last (the one reconciled), or null before the first.</summary>
+    public ScannerCountRecord? LatestScannerCount(string locationId, string sku)
+    {
+        lock (_gate)
+        {
+            return _latestScans.GetValueOrDefault((locationId, sku));
         }
     }
 

@@ -112,13 +112,17 @@ public sealed class AgentStore : IDisposable
         return open;
     }
 
-    /// <summary>The newest scanner count of each (location, SKU).</summary>
+    /// <summary>
+    /// The scanner count of each (location, SKU) accepted last, by insertion order (SQLite's rowid grows with each
+    /// insert; rows are never deleted and the file is never vacuumed), not the largest <c>counted_at</c>: a wrong
+    /// timestamp must not outrank the counts accepted after it.
+    /// </summary>
     public IReadOnlyList<ScannerCountRecord> LoadLatestScannerCounts()
     {
         var counts = new List<ScannerCountRecord>();
         using SqliteCommand cmd = Command("""
             SELECT location_id, sku, quantity, counted_at, scanner_id, event_id FROM scanner_count s
-            WHERE counted_at = (SELECT MAX(counted_at) FROM scanner_count t WHERE t.location_id = s.location_id AND t.sku = s.sku)
+            WHERE rowid = (SELECT MAX(rowid) FROM scanner_count t WHERE t.location_id = s.location_id AND t.sku = s.sku)
             """);
         using SqliteDataReader r = cmd.ExecuteReader();
         while (r.Read())

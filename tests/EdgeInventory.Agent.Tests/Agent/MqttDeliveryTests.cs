@@ -98,14 +98,20 @@ public sealed class MqttDeliveryTests : IDisposable
             DiscrepancyEvent e = ContractParser.Parse<DiscrepancyEvent>(discrepancy.Payload).Message!;
             Assert.Equal(("z1", DiscrepancyKind.OutOfStock, DiscrepancyPhase.Start), (e.ZoneId, e.Kind, e.Phase));
 
+            // A schema string that is not UTF-8 used to throw out of the parser and stop the intake (and the host with it).
+            await cloud.PublishAsync(Topics.ScannerCount("s042"), [.. "{\"schema\":\"edgeinv.scanner-count/1"u8, 0xC3, 0x28, .. "\"}"u8], qos: 1);
+            // A count dated in the far future is refused (issue 15) and acknowledged: the next one still comes in.
+            ScannerCount future = Count(4) with { CountedAt = new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero) };
+            await cloud.PublishAsync(Topics.ScannerCount("s042"), ContractParser.Serialize(future), qos: 1);
+
             // The cloud publishes an authoritative count for the zone; the agent stores it.
-            var count = new ScannerCount
-            {
-                EventId = EventIds.NewId(), OccurredAt = DateTimeOffset.UtcNow, StoreId = "s042", DeviceId = "scanner-17", ModelVersion = null,
-                LocationId = "s042/A1/B1/z1", Sku = "sku-z1", Quantity = 5, CountedAt = DateTimeOffset.UtcNow,
-            };
+            ScannerCount count = Count(5);
             await cloud.PublishAsync(Topics.ScannerCount("s042"), ContractParser.Serialize(count), qos: 1);
             Assert.True(await TestSupport.WaitFor(() => ScannerCountStored(run.StateDirectory, count.EventId), TimeSpan.FromSeconds(10)), "the scanner count from the cloud was not stored");
+            Assert.Equal(0, Rows(run.StateDirectory, "scanner_count", future.EventId));
+            metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Contains("edgeinv_scanner_counts_total{result=\"futuredated\"} 1", metrics, StringComparison.Ordinal);
+            Assert.Contains("edgeinv_inbound_rejected_total{reason=\"NotJson\"} 1", metrics, StringComparison.Ordinal);
         }
 
         // A clean stop says so on the retained status topic.

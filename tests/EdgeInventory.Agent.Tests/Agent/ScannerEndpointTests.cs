@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EdgeInventory.Contracts;
+using EdgeInventory.Testing;
 using EdgeInventory.Tests.Shared;
 using Microsoft.Data.Sqlite;
 
@@ -138,6 +139,64 @@ public sealed class ScannerEndpointTests(RunningAgentFixture agent) : IClassFixt
         Assert.Equal(error, reply["error"]!.GetValue<string>());
         Assert.Contains(detail, reply["detail"]!.GetValue<string>());
         Assert.Equal(before, StoredCounts());
+    }
+
+    [Theory]
+    [InlineData("9999-12-31T23:59:59Z")]
+    [InlineData("+01:00:00")]
+    public async Task A_count_dated_beyond_the_clock_skew_allowance_is_refused_and_changes_nothing(string countedAt)
+    {
+        JsonObject count = Count();
+        count["countedAt"] = countedAt.StartsWith('+') ? DateTimeOffset.UtcNow.Add(TimeSpan.Parse(countedAt[1..], System.Globalization.CultureInfo.InvariantCulture)).UtcDateTime.ToString("O") : countedAt;
+        long before = StoredCounts();
+        (HttpStatusCode status, JsonObject reply) = await Post(count.ToJsonString());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("futureDated", reply["error"]!.GetValue<string>());
+        Assert.Contains("ahead of this agent's clock", reply["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, StoredCounts());
+        Assert.Matches(@"edgeinv_scanner_counts_total\{result=""futuredated""\} [1-9]", Scrape());
+    }
+
+    [Fact]
+    public async Task Fuzzed_posts_are_each_refused_with_a_reason_change_nothing_and_the_endpoint_keeps_serving()
+    {
+        JsonObject template = Count();
+        ScannerCount valid = ContractParser.Parse<ScannerCount>(System.Text.Encoding.UTF8.GetBytes(template.ToJsonString())).Message!;
+        List<byte[]> cases = MalformedPayloads.For(valid, 300, seed: 15);
+        // Valid by the contract, refused by the agent: another store, an unknown location, another device, from the future.
+        var random = new Random(15);
+        for (int i = 0; i < 60; i++)
+        {
+            JsonObject c = Count(id: EventIds.NewId());
+            switch (i % 4)
+            {
+                case 0: c["storeId"] = "s" + random.Next(100, 999); break;
+                case 1: c["locationId"] = $"s042/Z{random.Next(100)}/B1/S1"; break;
+                case 2: c["deviceId"] = "scanner-" + random.Next(18, 999); break;
+                default: c["countedAt"] = DateTimeOffset.UtcNow.AddMinutes(random.Next(6, 10_000_000)).UtcDateTime.ToString("O"); break;
+            }
+
+            cases.Add(System.Text.Encoding.UTF8.GetBytes(c.ToJsonString()));
+        }
+
+        // Not UTF-8 in the schema string: the contract parser used to throw (a 500) instead of refusing it.
+        cases.Add([.. "{\"schema\":\"edgeinv.scanner-count/1"u8, 0xC3, 0x28, .. "\"}"u8]);
+        long before = StoredCounts();
+        foreach (byte[] payload in cases)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/scanner-counts") { Content = new ByteArrayContent(payload) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AgentRun.ScannerKey);
+            using HttpResponseMessage response = await agent.Http.SendAsync(request);
+            string text = await response.Content.ReadAsStringAsync();
+            Assert.True((int)response.StatusCode is >= 400 and < 500, $"{(int)response.StatusCode} for {System.Text.Encoding.UTF8.GetString(payload)}");
+            JsonObject reply = JsonNode.Parse(text)!.AsObject();
+            Assert.False(string.IsNullOrEmpty(reply["error"]?.GetValue<string>()), text);
+            Assert.False(string.IsNullOrEmpty(reply["detail"]?.GetValue<string>()), text);
+        }
+
+        Assert.Equal(before, StoredCounts());
+        Assert.Equal(HttpStatusCode.Accepted, (await Post(Count().ToJsonString())).Status);
     }
 
     [Fact]

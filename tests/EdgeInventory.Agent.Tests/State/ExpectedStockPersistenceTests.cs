@@ -1,14 +1,9 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using EdgeInventory.Agent.Configuration;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
-using EdgeInventory.Agent.Tests.Agent;
-using EdgeInventory.Capture;
 using EdgeInventory.Contracts;
 using EdgeInventory.Tests.Shared;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -173,59 +168,6 @@ public sealed class ExpectedStockPersistenceTests : IDisposable
         return rows;
     }
 
-    /// <summary>A configuration file in the agent's shape with the planogram, loaded as the agent loads it.</summary>
-    private AgentSettings LoadSettings()
-    {
-        string video = _dir.File("shelf.avi");
-        File.WriteAllBytes(video, [0]);
-        JsonObject config = AgentRun.Config(_dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri,
-            new JsonArray(AgentRun.Zone("z1", 0, 0, 0.5, 0.5, 8, 3), AgentRun.Zone("z2", 0.5, 0, 1, 0.5, 8, 3)), port: 0);
-        config["Agent"]!["ExpectedStockFile"] = "planogram.csv";
-        string path = _dir.File("agent.json");
-        File.WriteAllText(path, config.ToJsonString());
-        return AgentConfiguration.Load(new ConfigurationBuilder().AddJsonFile(path).Build(), _dir.Path);
-    }
-
-    private RunningAgent Start()
-    {
-        AgentSettings settings = LoadSettings();
-        var log = new ListLogger();
-        var store = new AgentStore(settings.DatabasePath, new LocalEventLog(NullLogger<LocalEventLog>.Instance, settings.StoreId, settings.DeviceId));
-        var captures = settings.Cameras.Select(c => new CameraCapture(c.Id, c.Source, c.Capture, NullLogger.Instance)).ToList();
-        var core = new AgentCore(settings, store, "test-model 1", new Dictionary<int, string> { [0] = "object" }, captures, new PassThroughLogger<AgentCore>(log));
-        return new RunningAgent(settings, store, core, captures, log);
-    }
-
-    /// <summary>One agent's store and core (the captures are never started) and what it logged.</summary>
-    private sealed class RunningAgent(AgentSettings settings, AgentStore store, AgentCore core, List<CameraCapture> captures, ListLogger log) : IAsyncDisposable
-    {
-        public AgentSettings Settings => settings;
-
-        public AgentStore Store => store;
-
-        public AgentCore Core => core;
-
-        public ListLogger Log => log;
-
-        public async ValueTask DisposeAsync()
-        {
-            core.Dispose();
-            store.Dispose();
-            foreach (CameraCapture capture in captures)
-            {
-                await capture.DisposeAsync();
-            }
-        }
-    }
-
-    /// <summary>An <see cref="ILogger{T}"/> writing to a <see cref="ListLogger"/>.</summary>
-    private sealed class PassThroughLogger<T>(ListLogger inner) : ILogger<T>
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
-
-        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            inner.Log(logLevel, eventId, state, exception, formatter);
-    }
+    /// <summary>An agent configured with the planogram file.</summary>
+    private RunningAgent Start() => RunningAgent.Start(_dir, config => config["Agent"]!["ExpectedStockFile"] = "planogram.csv");
 }
