@@ -270,6 +270,13 @@ public static class AgentConfiguration
             return;
         }
 
+        // The library reads the password file and the certificates while it validates: check them first, as the
+        // Agent section's files are, so a FIFO or a device there is refused instead of blocking start for ever.
+        if (!CheckMessagingFiles(section, settings.ConfigurationDirectory, problems))
+        {
+            return;
+        }
+
         // The library's own registration, in a throwaway container: binding, the agent's values, then its validator.
         var services = new ServiceCollection();
         services.AddEdgeMessaging(configuration, settings.ConfigureMessaging);
@@ -283,6 +290,29 @@ public static class AgentConfiguration
             problems.AddRange(e.Failures);
         }
     }
+
+    /// <summary>The <c>Messaging</c> section's file keys, each checked like the agent's own; true when all can be read.</summary>
+    private static bool CheckMessagingFiles(IConfigurationSection section, string baseDirectory, List<string> problems)
+    {
+        bool readable = true;
+        foreach ((string key, long maxBytes) in MessagingFileKeys)
+        {
+            if (section[key] is { Length: > 0 } path)
+            {
+                readable &= AddFile(problems, $"{EdgeMessagingOptions.Section}:{key}", Path.GetFullPath(path, baseDirectory), maxBytes);
+            }
+        }
+
+        return readable;
+    }
+
+    private static readonly (string Key, long MaxBytes)[] MessagingFileKeys =
+    [
+        ("Broker:PasswordFile", 64 * ConfigurationFiles.KiB),
+        ("Broker:Tls:CaFile", MaxCertificateBytes),
+        ("Broker:Tls:CertFile", MaxCertificateBytes),
+        ("Broker:Tls:KeyFile", MaxCertificateBytes),
+    ];
 
     /// <summary>Finds the unknown key the binder refused, so the message can name its full path.</summary>
     private static string DescribeBindingError(IConfiguration configuration, InvalidOperationException e)

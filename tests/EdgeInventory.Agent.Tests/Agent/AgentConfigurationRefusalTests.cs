@@ -95,6 +95,28 @@ public sealed class AgentConfigurationRefusalTests : IDisposable
         Assert.Contains($"Agent:ExpectedStockFile: {fifo} is a FIFO (named pipe), not a regular file", message);
     }
 
+    [Theory]
+    [InlineData("PasswordFile")]
+    [InlineData("Tls:CaFile")]
+    public async Task A_messaging_file_that_is_a_FIFO_is_refused_without_opening_it(string key)
+    {
+        string fifo = _dir.File("secret");
+        using (var mkfifo = Process.Start("mkfifo", [fifo]))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        // agent/Messaging reads the password file and the CA while it validates: unchecked, a FIFO there hangs the start.
+        string message = await Task.Run(() => Problem(c => c["Messaging"] = new JsonObject
+        {
+            ["Broker"] = key == "PasswordFile"
+                ? new JsonObject { ["PasswordFile"] = "secret" }
+                : new JsonObject { ["Tls"] = new JsonObject { ["CaFile"] = "secret" } },
+        })).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Contains($"Messaging:Broker:{key}: {fifo} is a FIFO (named pipe), not a regular file", message);
+    }
+
     [Fact]
     public void A_planogram_the_process_may_not_read_is_refused()
     {
