@@ -1,27 +1,17 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Reconciliation;
+using EdgeInventory.Tools;
 using EdgeInventory.Vision.Yolo;
 
 namespace EdgeInventory.AgentBench;
 
 /// <summary>The per-frame work after detection: zone assignment, coverage, smoothing and reconciliation of 6 zones.</summary>
 [MemoryDiagnoser]
-[Config(typeof(ShortInProcess))]
+[Config(typeof(ShortInProcessConfig))]
 public class AgentCountingPathBenchmarks
 {
-    /// <summary>In process: a generated project would rebuild the agent's dependency chain, which a busy 2-core device does not finish in BenchmarkDotNet's build timeout.</summary>
-    private sealed class ShortInProcess : ManualConfig
-    {
-        public ShortInProcess()
-        {
-            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1));
-        }
-    }
 
     private readonly List<Detection> _boxes = [];
     private ZoneDefinition[] _zones = [];

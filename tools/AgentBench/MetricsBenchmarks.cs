@@ -1,14 +1,12 @@
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using EdgeInventory.Agent.Configuration;
 using EdgeInventory.Agent.Metrics;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
 using EdgeInventory.Capture;
 using EdgeInventory.Counting;
+using EdgeInventory.Tools;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,19 +18,10 @@ namespace EdgeInventory.AgentBench;
 /// gauges read from the core, then the agent's registry and the default one written as text).
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(ShortInProcess))]
+[Config(typeof(ShortInProcessConfig))]
 public class AgentMetricsBenchmarks
 {
     private const int Cameras = 16, ZonesPerCamera = 6;
-
-    /// <summary>In process, as <see cref="AgentCountingPathBenchmarks"/>: a generated project would rebuild the agent's dependency chain.</summary>
-    private sealed class ShortInProcess : ManualConfig
-    {
-        public ShortInProcess()
-        {
-            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1));
-        }
-    }
 
     private readonly MemoryStream _scrape = new();
     private string _folder = "";

@@ -1,10 +1,8 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using EdgeInventory.Forecasting.Batch;
 using EdgeInventory.Forecasting.Demand;
 using EdgeInventory.Forecasting.Methods;
+using EdgeInventory.Tools;
 
 namespace EdgeInventory.Benchmarks;
 
@@ -15,7 +13,7 @@ namespace EdgeInventory.Benchmarks;
 /// the memory diagnoser shows what each call allocates beyond its per-thread workspace.
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(ShortInProcess))]
+[Config(typeof(ShortInProcessConfig))]
 public class ForecastingBenchmarks
 {
     private readonly ForecastWorkspace _workspace = new();
@@ -103,12 +101,4 @@ public class ForecastingBenchmarks
 
     [Benchmark(Description = "replenishment plan of one store x SKU (forecast, ROP, stock-out date)")]
     public double Plan() => ReplenishmentBatch.Plan(_item, _daily, 28, _workspace).Recommendation.OrderUpTo;
-
-    private sealed class ShortInProcess : ManualConfig
-    {
-        public ShortInProcess()
-        {
-            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1));
-        }
-    }
 }

@@ -1,7 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using EdgeInventory.Tools;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
 
@@ -12,7 +10,7 @@ namespace EdgeInventory.Benchmarks;
 /// a short job; the memory diagnoser reports bytes allocated per call, which must be 0.
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(ShortInProcess))]
+[Config(typeof(ShortInProcessConfig))]
 public class VisionBenchmarks
 {
     private const int Anchors = 8400;
@@ -103,13 +101,5 @@ public class VisionBenchmarks
         }
 
         return output;
-    }
-
-    private sealed class ShortInProcess : ManualConfig
-    {
-        public ShortInProcess()
-        {
-            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1));
-        }
     }
 }
