@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Text.Json;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Capture;
 using EdgeInventory.Contracts;
@@ -92,7 +91,8 @@ public sealed class AgentMetrics
         _zoneValues = [.. core.Cameras.Select(static c => new ZoneGaugeValues?[c.Zones.Count])];
 
         Gauge openDiscrepancies = metrics.CreateGauge("edgeinv_open_discrepancies", "Open discrepancies, by kind", ["kind"]);
-        _openDiscrepancies = kinds.Select(static k => JsonNamingPolicy.CamelCase.ConvertName(k.ToString()))
+        // The kinds as the core names them (it reports every kind, 0 where none is open), so the two cannot drift apart.
+        _openDiscrepancies = core.OpenDiscrepancyCounts().Keys
             .ToFrozenDictionary(static k => k, k => openDiscrepancies.WithLabels(k), StringComparer.Ordinal);
 
         Registry.AddBeforeCollectCallback(Observe);
