@@ -24,10 +24,7 @@ public sealed class AgentConfigurationFuzzTests : IDisposable
     [Fact]
     public void Every_generated_value_of_every_numeric_or_switch_key_is_accepted_or_refused_naming_the_key()
     {
-        string video = _dir.File("shelf.avi");
-        File.WriteAllBytes(video, [0]);
-        JsonObject config = AgentRun.Config(_dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri,
-            new JsonArray(AgentRun.Zone("z1", 0, 0, 0.5, 0.5, 8, 3)), port: 0);
+        JsonObject config = AgentRun.ConfigToLoad(_dir, AgentRun.Zone("z1", 0, 0, 0.5, 0.5, 8, 3));
         string path = _dir.File("agent.json");
         File.WriteAllText(path, config.ToJsonString());
         IConfigurationRoot file = new ConfigurationBuilder().AddJsonFile(path).Build();

@@ -16,13 +16,7 @@ public sealed class AgentConfigurationRefusalTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private JsonObject Valid()
-    {
-        string video = _dir.File("shelf.avi");
-        File.WriteAllBytes(video, [0]);
-        return AgentRun.Config(_dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri,
-            new JsonArray(AgentRun.Zone("z1", 0, 0, 0.5, 0.5, 8, 3)), port: 0);
-    }
+    private JsonObject Valid() => AgentRun.ConfigToLoad(_dir, AgentRun.Zone("z1", 0, 0, 0.5, 0.5, 8, 3));
 
     private string Problem(Action<JsonObject> change)
     {

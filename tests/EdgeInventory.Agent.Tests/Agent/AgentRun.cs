@@ -50,6 +50,17 @@ internal sealed class AgentRun : IAsyncDisposable
 
     public static string Sha256(string key) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
 
+    /// <summary>
+    /// A configuration that loads but is never run: state in <paramref name="dir"/>/state, the fixture model, one camera on
+    /// a placeholder video file in <paramref name="dir"/>, the given zones, no HTTP port of its own.
+    /// </summary>
+    public static JsonObject ConfigToLoad(TempFolder dir, params JsonNode[] zones)
+    {
+        string video = dir.File("shelf.avi");
+        File.WriteAllBytes(video, [0]);
+        return Config(dir.File("state"), FixtureModel, new Uri(video).AbsoluteUri, new JsonArray(zones), port: 0);
+    }
+
     /// <summary>A configuration with one camera and the given zones, in the JSON shape the README documents.</summary>
     public static JsonObject Config(string stateDirectory, string model, string videoUri, JsonArray zones, int port, double intervalSeconds = 0.5) => new()
     {

@@ -31,10 +31,7 @@ internal sealed class RunningAgent(AgentSettings settings, AgentStore store, Age
     /// </summary>
     public static RunningAgent Start(TempFolder dir, Action<JsonObject>? change = null, TimeProvider? clock = null)
     {
-        string video = dir.File("shelf.avi");
-        File.WriteAllBytes(video, [0]);
-        JsonObject config = AgentRun.Config(dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri,
-            new JsonArray(AgentRun.Zone("z1", 0, 0, 0.5, 0.5, 8, 3), AgentRun.Zone("z2", 0.5, 0, 1, 0.5, 8, 3)), port: 0);
+        JsonObject config = AgentRun.ConfigToLoad(dir, AgentRun.Zone("z1", 0, 0, 0.5, 0.5, 8, 3), AgentRun.Zone("z2", 0.5, 0, 1, 0.5, 8, 3));
         change?.Invoke(config);
         string path = dir.File("agent.json");
         File.WriteAllText(path, config.ToJsonString());
