@@ -27,4 +27,5 @@ namespace EdgeInventory.Contracts;
 [JsonSerializable(typeof(ScannerCount))]
 [JsonSerializable(typeof(ExpectedStockUpdate))]
 [JsonSerializable(typeof(OperatorAlert))]
+[JsonSerializable(typeof(EvidencePhoto))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

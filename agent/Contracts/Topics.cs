@@ -18,6 +18,7 @@ public static class Topics
     public const string CountsLeaf = "counts";
     public const string ExpectedStockLeaf = "expected-stock";
     public const string ScannerCountLeaf = "scanner-count";
+    public const string EvidenceLeaf = "evidence";
 
     /// <summary>Retained online/offline status; also the device's last will.</summary>
     public static string DeviceStatus(string storeId, string deviceId) => Device(storeId, deviceId, StatusLeaf);
@@ -27,6 +28,13 @@ public static class Topics
     public static string Discrepancy(string storeId, string deviceId) => Device(storeId, deviceId, DiscrepancyLeaf);
 
     public static string ZoneCounts(string storeId, string deviceId) => Device(storeId, deviceId, CountsLeaf);
+
+    /// <summary>The evidence photo of a discrepancy: <c>edgeinv/&lt;store&gt;/&lt;device&gt;/evidence/&lt;evidenceId&gt;</c>.</summary>
+    public static string Evidence(string storeId, string deviceId, string evidenceId) =>
+        $"{Device(storeId, deviceId, EvidenceLeaf)}/{Identifiers.Require(evidenceId, "evidence id")}";
+
+    /// <summary>Cloud side: every device's evidence photos, <c>edgeinv/+/+/evidence/+</c>.</summary>
+    public static string AllEvidence => $"{Root}/+/+/{EvidenceLeaf}/+";
 
     /// <summary>Cloud → edge: expected stock for a store (all its devices read it).</summary>
     public static string ExpectedStock(string storeId) => Command(storeId, ExpectedStockLeaf);

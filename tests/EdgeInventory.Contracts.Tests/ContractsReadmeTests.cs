@@ -28,11 +28,12 @@ public partial class ContractsReadmeTests
                 ScannerCount.SchemaId => ContractParser.Parse<ScannerCount>(json).Rejection,
                 ExpectedStockUpdate.SchemaId => ContractParser.Parse<ExpectedStockUpdate>(json).Rejection,
                 OperatorAlert.SchemaId => ContractParser.Parse<OperatorAlert>(json).Rejection,
+                EvidencePhoto.SchemaId => ContractParser.Parse<EvidencePhoto>(json).Rejection,
                 _ => new ContractRejection(ContractRejectionReason.UnknownSchema, schema),
             };
             Assert.True(rejection is null, $"{schema}: {rejection}");
             seen.Add(schema);
         }
-        Assert.Equal(7, seen.Count);
+        Assert.Equal(8, seen.Count);
     }
 }
