@@ -1,0 +1,1 @@
+return await EdgeInventory.Cloud.Hosting.CloudHost.RunAsync(args).ConfigureAwait(false);
