@@ -145,8 +145,9 @@ public sealed partial class SqliteOutbox
 
     /// <summary>
     /// Writes <paramref name="message"/> in <paramref name="transaction"/>. Applies the bound: when full, the
-    /// oldest droppable event is deleted (logged, counted); if there is none, a droppable message is refused
-    /// (returns false) and a never-drop message is stored past the bound (logged). The relay sees the event once
+    /// oldest count snapshot is deleted, else the oldest evidence photo (logged, counted), never one kept longer than
+    /// <paramref name="message"/> itself (<see cref="OutboxRetention"/>); with none to delete, a droppable message is
+    /// refused (returns false) and a never-drop message is stored past the bound (logged). The relay sees the event once
     /// the caller commits and calls <see cref="NotifyCommitted"/> (or commits with <see cref="Commit"/>).
     /// </summary>
     public bool Enqueue(SqliteTransaction transaction, OutboxMessage message)
@@ -217,25 +218,40 @@ public sealed partial class SqliteOutbox
         return stored;
     }
 
+    /// <summary>Droppable kinds, the first to go first.</summary>
+    private static readonly OutboxRetention[] DropOrder = [OutboxRetention.DropOldestWhenFull, OutboxRetention.DropOldestAfterSnapshots];
+
+    /// <summary>Where a kind stands in <see cref="DropOrder"/>; never-drop messages after all of it.</summary>
+    private static int KeptLongest(OutboxRetention retention) => retention == OutboxRetention.NeverDrop ? DropOrder.Length : Array.IndexOf(DropOrder, retention);
+
     private bool MakeRoom(SqliteCommand command, OutboxMessage incoming, long size)
     {
-        command.CommandText = $"""
-            DELETE FROM outbox WHERE seq = (SELECT seq FROM outbox WHERE retention = {(int)OutboxRetention.DropOldestWhenFull} ORDER BY seq LIMIT 1)
-            RETURNING event_id, topic
-            """;
-        using (SqliteDataReader dropped = command.ExecuteReader())
+        // The oldest of the first kind in the drop order that has one, but never of a kind kept longer than the
+        // incoming message: a snapshot does not push out an evidence photo, a photo does not push out a discrepancy.
+        command.Parameters.Add("$retention", SqliteType.Integer);
+        foreach (OutboxRetention victim in DropOrder)
         {
+            if (KeptLongest(victim) > KeptLongest(incoming.Retention))
+            {
+                break;
+            }
+            command.CommandText = """
+                DELETE FROM outbox WHERE seq = (SELECT seq FROM outbox WHERE retention = $retention ORDER BY seq LIMIT 1)
+                RETURNING event_id, topic
+                """;
+            command.Parameters["$retention"].Value = (int)victim;
+            using SqliteDataReader dropped = command.ExecuteReader();
             if (dropped.Read())
             {
                 Dropped.Inc();
-                LogDroppedOldest(logger, Options.MaxEvents, dropped.GetString(0), dropped.GetString(1));
+                LogDroppedOldest(logger, Options.MaxEvents, Kind(victim), dropped.GetString(0), dropped.GetString(1));
                 return true;
             }
         }
-        if (incoming.Retention == OutboxRetention.DropOldestWhenFull)
+        if (incoming.Retention != OutboxRetention.NeverDrop)
         {
             Dropped.Inc();
-            LogRefusedNew(logger, Options.MaxEvents, incoming.EventId, incoming.Topic);
+            LogRefusedNew(logger, Options.MaxEvents, Kind(incoming.Retention), incoming.EventId, incoming.Topic);
             return false;
         }
         long now = Environment.TickCount64;
@@ -246,6 +262,13 @@ public sealed partial class SqliteOutbox
         }
         return true;
     }
+
+    private static string Kind(OutboxRetention retention) => retention switch
+    {
+        OutboxRetention.DropOldestWhenFull => "count snapshot",
+        OutboxRetention.DropOldestAfterSnapshots => "evidence photo",
+        _ => "event",
+    };
 
     /// <summary>Events stored (delivered ones are gone) and the enqueue time of the oldest.</summary>
     public (long Count, DateTimeOffset? Oldest) Stats()
@@ -258,11 +281,11 @@ public sealed partial class SqliteOutbox
         return (reader.GetInt64(0), reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
     }
 
-    [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "outbox full ({MaxEvents}): dropped the oldest count snapshot {EventId} ({Topic})")]
-    private static partial void LogDroppedOldest(ILogger logger, int maxEvents, string eventId, string topic);
+    [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "outbox full ({MaxEvents}): dropped the oldest {Kind} {EventId} ({Topic})")]
+    private static partial void LogDroppedOldest(ILogger logger, int maxEvents, string kind, string eventId, string topic);
 
-    [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "outbox full ({MaxEvents}) of events that are never dropped: refused the new count snapshot {EventId} ({Topic})")]
-    private static partial void LogRefusedNew(ILogger logger, int maxEvents, Guid eventId, string topic);
+    [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "outbox full ({MaxEvents}) of events kept longer than it: refused the new {Kind} {EventId} ({Topic})")]
+    private static partial void LogRefusedNew(ILogger logger, int maxEvents, string kind, Guid eventId, string topic);
 
     [LoggerMessage(EventId = 5203, Level = LogLevel.Error, Message = "outbox holds {Size} events, over its bound of {MaxEvents}: discrepancies are never dropped, so it grows until the broker is reachable")]
     private static partial void LogOverBound(ILogger logger, long size, int maxEvents);

@@ -17,6 +17,9 @@ public sealed record EvidenceRetention
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromDays(14);
 }
 
+/// <summary>The evidence of one zone as written: its reference for the event and the JPEG bytes in the file.</summary>
+public sealed record SavedEvidence(EvidenceRef Reference, byte[] Jpeg);
+
 /// <summary>
 /// Keeps the evidence of discrepancies: an annotated JPEG crop of the zone only (its bounding box
 /// and a small margin, never the whole scene with the shoppers in it), with the zone outline and the
@@ -45,8 +48,11 @@ public sealed class EvidenceStore : IDisposable
 
     public string PathOf(string evidenceId) => Path.Combine(Folder, Identifiers.Require(evidenceId, "evidence id") + ".jpg");
 
-    /// <summary>Crops, annotates, encodes and writes the evidence of one zone; returns its reference.</summary>
-    public EvidenceRef Save(string evidenceId, BgrImage frame, ZonePolygon zone, IReadOnlyList<Detection> boxes)
+    /// <summary>
+    /// Crops, annotates, encodes and writes the evidence of one zone; returns its reference and the bytes written
+    /// (the agent sends those, so the JPEG is encoded once and what the cloud gets hashes to the reference).
+    /// </summary>
+    public SavedEvidence Save(string evidenceId, BgrImage frame, ZonePolygon zone, IReadOnlyList<Detection> boxes)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(zone);
@@ -81,13 +87,13 @@ public sealed class EvidenceStore : IDisposable
         string temp = path + ".part";
         File.WriteAllBytes(temp, jpeg);
         File.Move(temp, path, overwrite: true);
-        return new EvidenceRef
+        return new SavedEvidence(new EvidenceRef
         {
             EvidenceId = evidenceId,
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(jpeg)),
             Width = w,
             Height = h,
-        };
+        }, jpeg);
     }
 
     /// <summary>Deletes the oldest files beyond the retention limits; returns how many were deleted.</summary>

@@ -1,3 +1,4 @@
+using EdgeInventory.Contracts;
 using EdgeInventory.Testing;
 using Microsoft.Data.Sqlite;
 
@@ -95,6 +96,51 @@ public sealed class SqliteOutboxTests : IDisposable
         Assert.Equal(110, outbox.Stats().Count);
     }
 
+    [Fact]
+    public void When_full_evidence_photos_go_after_the_snapshots_and_never_make_room_for_one()
+    {
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database, MaxEvents = 100 });
+        var events = Enumerable.Range(0, 80).Select(i => TestMessages.Discrepancy($"zone-{i % 7}")).ToList();
+        var photos = events.Select(e => OutboxMessage.For(TestMessages.Evidence(e))).ToList();
+        var snapshots = Enumerable.Range(0, 20).Select(_ => OutboxMessage.For(Fixtures.Snapshot())).ToList();
+        Assert.Equal(20, outbox.EnqueueBatch(snapshots));
+        Assert.Equal(40, outbox.EnqueueBatch(photos[..40]));
+        Assert.Equal(40, outbox.EnqueueBatch(events[..40].Select(OutboxMessage.For)));
+        Assert.Equal(100, outbox.Stats().Count);
+
+        // A new photo makes room by dropping the oldest snapshot, not a photo.
+        Assert.Equal(1, outbox.EnqueueBatch([photos[40]]));
+        HashSet<string> stored = StoredIds();
+        Assert.DoesNotContain(snapshots[0].EventId.ToString(), stored);
+        Assert.All(photos[..41], p => Assert.Contains(p.EventId.ToString(), stored));
+
+        // 19 discrepancies take the remaining snapshots, the next 5 the 5 oldest photos.
+        outbox.EnqueueBatch(events[40..64].Select(OutboxMessage.For));
+        Assert.Equal(100, outbox.Stats().Count);
+        stored = StoredIds();
+        Assert.DoesNotContain(stored, id => snapshots.Any(s => s.EventId.ToString() == id));
+        Assert.All(photos[..5], p => Assert.DoesNotContain(p.EventId.ToString(), stored));
+        Assert.All(photos[5..41], p => Assert.Contains(p.EventId.ToString(), stored));
+
+        // With photos and discrepancies only, a snapshot is refused rather than push out a photo…
+        Assert.Equal(0, outbox.EnqueueBatch([OutboxMessage.For(Fixtures.Snapshot())]));
+        // …and a new photo replaces the oldest one.
+        Assert.Equal(1, outbox.EnqueueBatch([photos[41]]));
+        stored = StoredIds();
+        Assert.DoesNotContain(photos[5].EventId.ToString(), stored);
+        Assert.Contains(photos[41].EventId.ToString(), stored);
+
+        // Discrepancies push out every photo and then grow the outbox past its bound; a photo is then refused.
+        outbox.EnqueueBatch(events[64..].Select(OutboxMessage.For));
+        outbox.EnqueueBatch(Enumerable.Range(0, 30).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i % 7}"))));
+        stored = StoredIds();
+        Assert.All(events, e => Assert.Contains(e.EventId.ToString(), stored));
+        Assert.DoesNotContain(stored, id => photos.Any(p => p.EventId.ToString() == id));
+        Assert.Equal(110, outbox.Stats().Count);
+        Assert.Equal(0, outbox.EnqueueBatch([photos[42]]));
+        Assert.Equal(110, outbox.Stats().Count);
+    }
+
     private HashSet<string> StoredIds()
     {
         using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
@@ -167,10 +213,17 @@ public sealed class SqliteOutboxTests : IDisposable
     }
 
     [Fact]
-    public void Only_discrepancies_and_count_snapshots_are_kept_in_the_outbox()
+    public void Only_discrepancies_count_snapshots_and_evidence_photos_are_kept_in_the_outbox()
     {
-        Assert.Equal(OutboxRetention.NeverDrop, OutboxMessage.From(TestMessages.Discrepancy("zone-1")).Retention);
+        DiscrepancyEvent discrepancy = TestMessages.Discrepancy("zone-1");
+        Assert.Equal(OutboxRetention.NeverDrop, OutboxMessage.From(discrepancy).Retention);
         Assert.Equal(OutboxRetention.DropOldestWhenFull, OutboxMessage.From(Fixtures.Snapshot()).Retention);
+        EvidencePhoto photo = TestMessages.Evidence(discrepancy);
+        OutboxMessage evidence = OutboxMessage.From(photo);
+        // Its own topic, named by the evidence id, and the event's ordering key: published after the event.
+        Assert.Equal(($"edgeinv/s042/edge-01/evidence/{photo.EvidenceId}", OutboxRetention.DropOldestAfterSnapshots), (evidence.Topic, evidence.Retention));
+        Assert.Equal(OutboxMessage.From(discrepancy).OrderingKey, evidence.OrderingKey);
+        Assert.Equal(photo.Jpeg, ContractParser.Parse<EvidencePhoto>(evidence.Payload).Message!.Jpeg);
         var heartbeat = new Contracts.Heartbeat
         {
             EventId = Contracts.EventIds.NewId(),

@@ -85,6 +85,12 @@ public sealed record AgentSettings
     /// <summary>True when the configuration has a <c>Messaging</c> section: events go out over MQTT through agent/Messaging's outbox.</summary>
     public bool MessagingEnabled { get; init; }
 
+    /// <summary>
+    /// Each evidence crop goes into the outbox as an <c>edgeinv.evidence/1</c> message after its event: a
+    /// <c>Messaging</c> section and <c>Agent:Evidence:SendToCloud</c> (default true). Without MQTT the crop stays a file.
+    /// </summary>
+    public bool SendEvidence { get; init; }
+
     /// <summary>The agent's own database; the MQTT outbox lives in it so that events share their state change's transaction.</summary>
     public string DatabasePath => Path.Combine(StateDirectory, "agent.db");
 
@@ -612,6 +618,7 @@ public static class AgentConfiguration
             Cameras = cameras,
             ConfigurationDirectory = baseDirectory,
             MessagingEnabled = messagingEnabled,
+            SendEvidence = messagingEnabled && o.Evidence.SendToCloud,
         };
     }
 

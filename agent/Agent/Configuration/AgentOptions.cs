@@ -120,6 +120,9 @@ public sealed class EvidenceOptions
     public int MaxMegabytes { get; set; } = 512;
 
     public double MaxAgeDays { get; set; } = 14;
+
+    /// <summary>With a Messaging section, each crop (at most 512 KiB) also goes to the cloud after its event; ignored without one.</summary>
+    public bool SendToCloud { get; set; } = true;
 }
 
 public sealed class HttpOptions

@@ -31,6 +31,7 @@ public sealed class AgentMetrics
     private readonly Counter.Child[,] _discrepancyEvents;
     private readonly FrozenDictionary<string, Counter.Child> _scannerCountsRefused;
     private readonly Counter.Child[] _scannerCountsHandled;
+    private readonly Counter _evidenceOversized;
     private readonly CameraSeries[] _cameras;
     private readonly FrozenDictionary<string, Gauge.Child> _openDiscrepancies;
     private readonly ZoneGaugeValues?[][] _zoneValues;
@@ -72,6 +73,8 @@ public sealed class AgentMetrics
         Counter scannerCounts = metrics.CreateCounter("edgeinv_scanner_counts_total", "Scanner count posts, by result", ["result"]);
         _scannerCountsRefused = new[] { Unauthorized, Invalid, Forbidden }.ToFrozenDictionary(static r => r, r => scannerCounts.WithLabels(r), StringComparer.Ordinal);
         _scannerCountsHandled = [.. Enum.GetValues<ScannerCountOutcome>().Select(o => scannerCounts.WithLabels(o.ToString().ToLowerInvariant()))];
+
+        _evidenceOversized = metrics.CreateCounter("edgeinv_evidence_oversized_total", "Evidence crops over the 512 KiB an evidence photo may carry: kept on the device, not sent");
 
         Counter framesCaptured = metrics.CreateCounter("edgeinv_frames_captured_total", "Frames delivered by ffmpeg, per camera", ["camera"]);
         Counter framesSkipped = metrics.CreateCounter("edgeinv_frames_skipped_total", "Frames dropped because a newer one arrived before detection, per camera", ["camera"]);
@@ -122,6 +125,9 @@ public sealed class AgentMetrics
 
     /// <summary>A scanner count (posted or from the cloud) went to the core and came to <paramref name="outcome"/>.</summary>
     public void ScannerCountHandled(ScannerCountOutcome outcome) => _scannerCountsHandled[(int)outcome].Inc();
+
+    /// <summary>An evidence crop was too large to send; it stays on the device.</summary>
+    public void EvidenceOversized() => _evidenceOversized.Inc();
 
     /// <summary>Writes this agent's metrics and then the default registry's (agent/Messaging's, the process's) as Prometheus text 0.0.4.</summary>
     public async Task WriteAsync(Stream destination, CancellationToken cancellation)

@@ -43,6 +43,8 @@ public sealed partial class AgentCore : IDisposable
     private readonly ILogger _log;
     private readonly TimeProvider _clock;
     private readonly List<DiscrepancyEvent> _events = [];
+    // Recorded after the events, in the same transaction: evidence photos, then the count snapshot.
+    private readonly List<ContractMessage> _messages = [];
     private readonly List<StoredZoneState> _changedZones = [];
     private readonly List<Detection> _zoneBoxes = [];
     private DateTimeOffset _lastPrune;
@@ -145,6 +147,7 @@ public sealed partial class AgentCore : IDisposable
 
             _events.Clear();
             _changedZones.Clear();
+            _messages.Clear();
             for (int z = 0; z < camera.Zones.Count; z++)
             {
                 if (camera.Smoother.Confirmed(z) is not { } state)
@@ -165,19 +168,18 @@ public sealed partial class AgentCore : IDisposable
                 }
             }
 
-            List<ContractMessage>? snapshot = null;
             if (camera.LastSnapshotAt is not { } last || now - last >= _settings.SnapshotInterval)
             {
                 if (Snapshot(camera, camera.LastSnapshotAt ?? camera.FirstObservationAt ?? now, now) is { } s)
                 {
-                    snapshot = [s];
+                    _messages.Add(s);
                     camera.LastSnapshotAt = now;
                 }
             }
 
-            if (_changedZones.Count > 0 || _events.Count > 0 || snapshot is not null)
+            if (_changedZones.Count > 0 || _events.Count > 0 || _messages.Count > 0)
             {
-                _store.Record(_changedZones, _events, null, snapshot);
+                _store.Record(_changedZones, _events, null, _messages);
                 CountEvents(_events);
             }
 
@@ -411,9 +413,10 @@ public sealed partial class AgentCore : IDisposable
             }
         }
 
+        SavedEvidence saved;
         try
         {
-            return e with { Evidence = _evidence.Save("ev-" + e.EventId.ToString("N"), frame.Image, camera.Zones[z].Polygon, _zoneBoxes) };
+            saved = _evidence.Save("ev-" + e.EventId.ToString("N"), frame.Image, camera.Zones[z].Polygon, _zoneBoxes);
         }
         catch (IOException ex)
         {
@@ -421,6 +424,49 @@ public sealed partial class AgentCore : IDisposable
             LogEvidenceFailed(_log, e.EventId, ex.Message);
             return e;
         }
+
+        DiscrepancyEvent withEvidence = e with { Evidence = saved.Reference };
+        if (_settings.SendEvidence)
+        {
+            QueuePhoto(withEvidence, saved);
+        }
+
+        return withEvidence;
+    }
+
+    /// <summary>
+    /// Adds the photo of <paramref name="e"/>'s evidence to the messages recorded after the events (so it is
+    /// published after its event), with the bytes already written to the file. A crop over the contract's limit
+    /// stays on the device only.
+    /// </summary>
+    private void QueuePhoto(DiscrepancyEvent e, SavedEvidence saved)
+    {
+        EvidenceRef evidence = saved.Reference;
+        if (saved.Jpeg.Length > EvidencePhoto.MaxJpegBytes)
+        {
+            LogEvidenceOversized(_log, evidence.EvidenceId, saved.Jpeg.Length, EvidencePhoto.MaxJpegBytes, e.EventId);
+            Metrics?.EvidenceOversized();
+            return;
+        }
+
+        _messages.Add(new EvidencePhoto
+        {
+            EventId = EventIds.NewId(),
+            OccurredAt = e.OccurredAt,
+            StoreId = e.StoreId,
+            DeviceId = e.DeviceId,
+            ModelVersion = e.ModelVersion,
+            EvidenceId = evidence.EvidenceId,
+            DiscrepancyId = e.DiscrepancyId,
+            SourceEventId = e.EventId,
+            CameraId = e.CameraId,
+            ZoneId = e.ZoneId,
+            ContentType = "image/jpeg",
+            Width = evidence.Width,
+            Height = evidence.Height,
+            Sha256 = evidence.Sha256,
+            Jpeg = saved.Jpeg,
+        });
     }
 
     private static List<ZoneCount> ZoneCounts(CameraRuntime camera)
@@ -515,6 +561,9 @@ public sealed partial class AgentCore : IDisposable
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "evidence for event {EventId} could not be written: {Reason}")]
     private static partial void LogEvidenceFailed(ILogger logger, Guid eventId, string reason);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "evidence {EvidenceId} is {Bytes} bytes, over the {MaxBytes} an evidence photo may carry: kept on the device, not sent [event {EventId}]")]
+    private static partial void LogEvidenceOversized(ILogger logger, string evidenceId, int bytes, int maxBytes, Guid eventId);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "expected stock: the planogram file {File} is not the content the stored cloud updates were applied to (then {StoredFile}): a new planogram was deployed, so {Discarded} stored cloud updates are discarded and the book is the file's until the cloud's next update")]
     private static partial void LogPlanogramChanged(ILogger logger, string file, string storedFile, int discarded);

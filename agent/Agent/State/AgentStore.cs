@@ -275,7 +275,8 @@ public sealed class AgentStore : IDisposable
 
     /// <summary>
     /// Records, in one transaction: changed zone states, the events (open discrepancies follow their
-    /// lifecycle), a scanner count, and any other messages, each handed to the sink.
+    /// lifecycle), a scanner count, and any other messages, each handed to the sink in that order: an evidence
+    /// photo among <paramref name="messages"/> is enqueued after the event that names it.
     /// </summary>
     public void Record(IReadOnlyList<StoredZoneState> zones, IReadOnlyList<DiscrepancyEvent> events, ScannerCountRecord? scan = null, IReadOnlyList<ContractMessage>? messages = null)
     {

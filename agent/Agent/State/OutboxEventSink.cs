@@ -21,7 +21,8 @@ public sealed partial class OutboxEventSink(SqliteOutbox outbox, ILogger<OutboxE
     public void Enqueue(SqliteTransaction transaction, ContractMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        // False only for a count snapshot refused by a full outbox of discrepancies; the outbox logs and counts that.
+        // False only for a count snapshot or evidence photo refused by a full outbox (nothing it may drop for it); the
+        // outbox logs and counts that, and the discrepancy in the same transaction is stored all the same.
         outbox.Enqueue(transaction, OutboxMessage.From(message));
         if (message is DiscrepancyEvent d)
         {

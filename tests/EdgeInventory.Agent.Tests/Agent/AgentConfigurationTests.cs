@@ -139,7 +139,24 @@ public sealed class AgentConfigurationTests : IDisposable
     [Fact]
     public void Without_a_Messaging_section_events_stay_local()
     {
-        Assert.False(Load(Valid()).MessagingEnabled);
+        AgentSettings s = Load(Valid());
+        Assert.False(s.MessagingEnabled);
+        Assert.False(s.SendEvidence); // the crops stay files
+    }
+
+    [Fact]
+    public void Evidence_photos_are_sent_with_a_Messaging_section_unless_turned_off()
+    {
+        JsonObject config = Valid();
+        config["Messaging"] = new JsonObject { ["Broker"] = new JsonObject { ["Host"] = "broker.local", ["Password"] = "pw" } };
+        Assert.True(Load(config).SendEvidence);
+
+        config["Agent"]!["Evidence"] = new JsonObject { ["SendToCloud"] = false };
+        AgentSettings off = Load(config);
+        Assert.True(off.MessagingEnabled);
+        Assert.False(off.SendEvidence);
+
+        Assert.Contains("Agent:Evidence:SendToCloud", Problem(c => Agent(c)["Evidence"] = new JsonObject { ["SendToCloud"] = "sometimes" }), StringComparison.Ordinal);
     }
 
     [Fact]

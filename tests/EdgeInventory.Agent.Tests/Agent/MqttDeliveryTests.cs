@@ -3,6 +3,7 @@ using EdgeInventory.Contracts;
 using EdgeInventory.Mqtt;
 using EdgeInventory.Testing;
 using EdgeInventory.Tests.Shared;
+using EdgeInventory.Vision.Imaging;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeInventory.Agent.Tests.Agent;
@@ -176,6 +177,156 @@ public sealed class MqttDeliveryTests : IDisposable
         // Each applied once: the one from before the outage was not delivered again, none twice.
         Assert.All(whileDown.Append(before), c => Assert.Equal(1, Rows(state, "scanner_count", c.EventId)));
         Assert.Equal(1, Rows(state, "expected_stock_update", update.EventId));
+    }
+
+    [Fact]
+    public async Task A_discrepancy_s_evidence_photo_reaches_the_cloud_after_its_event()
+    {
+        using MosquittoBroker broker = MosquittoBroker.Start(new Dictionary<string, string> { ["s042"] = "store-pw", ["cloud"] = "cloud-pw" });
+        await using CloudListener cloud = await CloudListener.StartAsync(broker.Port);
+        string video = TestSupport.MakeVideo(_dir.Path, "shelf", [SamplePhotos.Load("shelf_val_400")], secondsPerFrame: 2);
+        await using (AgentRun run = await AgentRun.StartAsync(_dir, EvidenceConfig(broker.Port, video)))
+        {
+            Assert.True(await TestSupport.WaitFor(() => cloud.Any(m => m.Topic.Contains("/evidence/", StringComparison.Ordinal)), TimeSpan.FromSeconds(30)),
+                "no evidence photo reached the cloud\n" + broker.ReadLog());
+            List<MqttMessage> received = cloud.Snapshot();
+            int photoAt = received.FindIndex(m => m.Topic.Contains("/evidence/", StringComparison.Ordinal));
+            ContractParseResult<EvidencePhoto> parsed = ContractParser.Parse<EvidencePhoto>(received[photoAt].Payload);
+            Assert.True(parsed.IsValid, $"the photo does not parse: {parsed.Rejection}");
+            EvidencePhoto photo = parsed.Message!;
+
+            // Its event came first, and names the same evidence with the same hash.
+            int eventAt = received.FindIndex(m => m.Topic == "edgeinv/s042/edge-test/discrepancy"
+                && ContractParser.Parse<DiscrepancyEvent>(m.Payload).Message?.EventId == photo.SourceEventId);
+            Assert.InRange(eventAt, 0, photoAt - 1);
+            DiscrepancyEvent e = ContractParser.Parse<DiscrepancyEvent>(received[eventAt].Payload).Message!;
+            Assert.NotNull(e.Evidence);
+            Assert.Equal(Topics.Evidence("s042", "edge-test", e.Evidence.EvidenceId), received[photoAt].Topic);
+            Assert.Equal((e.Evidence.EvidenceId, e.Evidence.Sha256, e.Evidence.Width, e.Evidence.Height), (photo.EvidenceId, photo.Sha256, photo.Width, photo.Height));
+            Assert.Equal((e.DiscrepancyId, e.CameraId, e.ZoneId), (photo.DiscrepancyId, photo.CameraId, photo.ZoneId));
+            Assert.Equal(photo.Sha256, EvidencePhoto.HashOf(photo.Jpeg));
+            // The very bytes of the file kept on the device: encoded once.
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(run.StateDirectory, "evidence", photo.EvidenceId + ".jpg")), photo.Jpeg);
+        }
+    }
+
+    [Fact]
+    public async Task An_evidence_crop_too_large_to_send_stays_on_the_device_and_its_event_still_goes_out()
+    {
+        using MosquittoBroker broker = MosquittoBroker.Start(new Dictionary<string, string> { ["s042"] = "store-pw", ["cloud"] = "cloud-pw" });
+        await using CloudListener cloud = await CloudListener.StartAsync(broker.Port);
+        // Noise does not compress: the zone's crop of this frame is well over 512 KiB as a JPEG.
+        var noise = new BgrImage(2000, 1500);
+        new Random(11).NextBytes(noise.Pixels);
+        string video = TestSupport.MakeVideo(_dir.Path, "noise", [noise], secondsPerFrame: 2);
+        string state = _dir.File("state");
+        await using (AgentRun run = await AgentRun.StartAsync(_dir, EvidenceConfig(broker.Port, video)))
+        {
+            Assert.True(await TestSupport.WaitFor(() => cloud.Any(m => m.Topic == "edgeinv/s042/edge-test/discrepancy"), TimeSpan.FromSeconds(30)),
+                "no discrepancy reached the cloud\n" + broker.ReadLog());
+            using var http = new HttpClient { BaseAddress = run.BaseUri };
+            string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Matches(@"edgeinv_evidence_oversized_total [1-9]", metrics);
+        }
+
+        // After a clean stop: the relay published everything before the device's shutdown status (the broker keeps
+        // one client's order) or left it in the outbox. Neither holds a photo.
+        Assert.True(await TestSupport.WaitFor(() => cloud.Any(m => m.Topic == "edgeinv/s042/edge-test/status"
+            && ContractParser.Parse<DeviceStatus>(m.Payload).Message is { State: DeviceState.Offline, Reason: "shutdown" }), TimeSpan.FromSeconds(10)));
+        Assert.False(cloud.Any(m => m.Topic.Contains("/evidence/", StringComparison.Ordinal)), "an oversized photo was sent");
+        Assert.Equal(0L, OutboxRows(state, "evidence"));
+        DiscrepancyEvent e = ContractParser.Parse<DiscrepancyEvent>(cloud.Snapshot().First(m => m.Topic.EndsWith("/discrepancy", StringComparison.Ordinal)).Payload).Message!;
+        Assert.NotNull(e.Evidence);
+        var kept = new FileInfo(Path.Combine(state, "evidence", e.Evidence.EvidenceId + ".jpg"));
+        Assert.True(kept.Exists, "the oversized crop was not kept on the device");
+        Assert.True(kept.Length > EvidencePhoto.MaxJpegBytes, $"the crop is {kept.Length} bytes: the test's frame no longer makes one too large to send");
+    }
+
+    /// <summary>One camera over <paramref name="video"/>, one zone the fixture model finds empty (an out-of-stock with evidence), MQTT to the test broker.</summary>
+    private JsonObject EvidenceConfig(int port, string video)
+    {
+        JsonObject config = AgentRun.Config(_dir.File("state"), AgentRun.FixtureModel, new Uri(video).AbsoluteUri, new JsonArray(AgentRun.Zone("z1", 0, 0, 1, 0.5, 8, 3)), TestSupport.FreePort());
+        config["Messaging"] = new JsonObject
+        {
+            ["Broker"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = port, ["Password"] = "store-pw", ["ReconnectDelayMin"] = "00:00:00.1" },
+            ["Heartbeat"] = new JsonObject { ["Enabled"] = false },
+        };
+        return config;
+    }
+
+    private static long OutboxRows(string stateDirectory, string leaf)
+    {
+        using var db = new SqliteConnection($"Data Source={Path.Combine(stateDirectory, "agent.db")};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using SqliteCommand cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM outbox WHERE topic LIKE $pattern";
+        cmd.Parameters.AddWithValue("$pattern", $"%/{leaf}/%");
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>The cloud's side: a subscription to everything store s042 publishes, kept in arrival order.</summary>
+    private sealed class CloudListener : IAsyncDisposable
+    {
+        private readonly MqttConnection _connection;
+        private readonly List<MqttMessage> _received = [];
+        private readonly CancellationTokenSource _stop = new();
+        private Task _reader = Task.CompletedTask;
+
+        private CloudListener(MqttConnection connection) => _connection = connection;
+
+        public static async Task<CloudListener> StartAsync(int port)
+        {
+            var listener = new CloudListener(new MqttConnection(new MqttConnectionOptions
+            {
+                Host = "127.0.0.1", Port = port, ClientId = "cloud-test", Username = "cloud", Password = "cloud-pw",
+                ReconnectDelayMin = TimeSpan.FromMilliseconds(50), ReconnectDelayMax = TimeSpan.FromSeconds(1),
+            }));
+            await listener._connection.WaitConnectedAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await listener._connection.SubscribeAsync("edgeinv/s042/#");
+            listener._reader = Task.Run(listener.ReadAsync);
+            return listener;
+        }
+
+        public bool Any(Func<MqttMessage, bool> match)
+        {
+            lock (_received)
+            {
+                return _received.Any(match);
+            }
+        }
+
+        public List<MqttMessage> Snapshot()
+        {
+            lock (_received)
+            {
+                return [.. _received];
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _reader;
+            _connection.Dispose();
+            _stop.Dispose();
+        }
+
+        private async Task ReadAsync()
+        {
+            try
+            {
+                await foreach (MqttMessage m in _connection.Messages.ReadAllAsync(_stop.Token))
+                {
+                    lock (_received)
+                    {
+                        _received.Add(m);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
     }
 
     private static ScannerCount Count(int quantity) => new()

@@ -221,6 +221,7 @@ public sealed class ScannerEndpointTests(RunningAgentFixture agent) : IClassFixt
             ("edgeinv_capture_restarts_total", "counter"), ("edgeinv_camera_state", "gauge"), ("edgeinv_inference_duration_seconds", "histogram"),
             ("edgeinv_zone_facings", "gauge"), ("edgeinv_zone_units", "gauge"), ("edgeinv_zone_empty_fraction", "gauge"),
             ("edgeinv_open_discrepancies", "gauge"), ("edgeinv_discrepancy_events_total", "counter"), ("edgeinv_scanner_counts_total", "counter"),
+            ("edgeinv_evidence_oversized_total", "counter"),
         ];
         foreach ((string name, string type) in families)
         {

@@ -17,10 +17,13 @@ public class EvidenceStoreTests
         BgrImage frame = SamplePhotos.Load("shelf_val_107");
         ZonePolygon zone = ZonePolygon.Rectangle(0.25, 0.5, 0.5, 0.75);
         using var store = new EvidenceStore(dir.Path, new EvidenceRetention());
-        EvidenceRef evidence = store.Save("ev-1", frame, zone, [new Detection(300, 420, 360, 480, 0.9f, 0)]);
+        SavedEvidence saved = store.Save("ev-1", frame, zone, [new Detection(300, 420, 360, 480, 0.9f, 0)]);
+        EvidenceRef evidence = saved.Reference;
 
         byte[] jpeg = File.ReadAllBytes(store.PathOf("ev-1"));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(jpeg)), evidence.Sha256);
+        // The bytes handed back (the ones the agent sends) are the file's.
+        Assert.Equal(jpeg, saved.Jpeg);
         // The zone's box plus a 2% margin on each side, not the frame.
         Assert.InRange(evidence.Width, (int)(frame.Width * 0.29), (int)(frame.Width * 0.3) + 2);
         Assert.InRange(evidence.Height, (int)(frame.Height * 0.29), (int)(frame.Height * 0.3) + 2);

@@ -26,4 +26,35 @@ internal static class TestMessages
             StartedAt = when,
         };
     }
+
+    /// <summary>
+    /// The evidence photo of <paramref name="e"/> (an evidence id of its own; the event itself need not name it):
+    /// <paramref name="size"/> bytes that start like a JPEG, which is all the contract checks of the image.
+    /// </summary>
+    public static EvidencePhoto Evidence(DiscrepancyEvent e, int size = 256)
+    {
+        byte[] jpeg = new byte[size];
+        Random.Shared.NextBytes(jpeg);
+        jpeg[0] = 0xFF;
+        jpeg[1] = 0xD8;
+        jpeg[2] = 0xFF;
+        return new()
+        {
+            EventId = EventIds.NewId(),
+            OccurredAt = e.OccurredAt,
+            StoreId = e.StoreId,
+            DeviceId = e.DeviceId,
+            ModelVersion = e.ModelVersion,
+            EvidenceId = "ev-" + e.EventId.ToString("N"),
+            DiscrepancyId = e.DiscrepancyId,
+            SourceEventId = e.EventId,
+            CameraId = e.CameraId,
+            ZoneId = e.ZoneId,
+            ContentType = "image/jpeg",
+            Width = 32,
+            Height = 16,
+            Sha256 = EvidencePhoto.HashOf(jpeg),
+            Jpeg = jpeg,
+        };
+    }
 }
