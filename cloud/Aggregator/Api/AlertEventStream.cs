@@ -60,7 +60,7 @@ public sealed class AlertEventStream
                 {
                     using var r = s.Query($"""
                         SELECT u.seq, u.action, u.actor, u.detail, {AlertRecord.Columns}
-                        FROM alert_audit u JOIN {AlertRecord.From} ON a.alert_id = u.alert_id
+                        FROM alert_audit u JOIN alerts a ON a.alert_id = u.alert_id LEFT JOIN discrepancies d ON d.discrepancy_id = a.discrepancy_id
                         WHERE u.seq > @last ORDER BY u.seq LIMIT 500
                         """, ("@last", last));
                     while (r.Read())

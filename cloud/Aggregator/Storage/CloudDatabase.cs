@@ -116,11 +116,7 @@ public sealed class CloudDatabase
         DbParameter p = command.CreateParameter();
         p.ParameterName = name;
         p.Value = value ?? DBNull.Value;
-        if (value is null)
-        {
-            // PostgreSQL needs a type even for NULL where it cannot infer one (e.g. in a CASE); text is accepted for every column we null.
-            p.DbType = DbType.String;
-        }
+        // A NULL goes untyped: PostgreSQL then takes the column's type (a text-typed NULL is refused by a BIGINT column).
         command.Parameters.Add(p);
         return p;
     }

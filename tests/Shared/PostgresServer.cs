@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace EdgeInventory.Forecasting.Tests;
+namespace EdgeInventory.Testing;
 
 /// <summary>
 /// A real PostgreSQL (Debian's `postgresql` package, installed by test_needs_forecast) in a temporary
