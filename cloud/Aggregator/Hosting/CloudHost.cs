@@ -45,7 +45,7 @@ public static partial class CloudHost
         {
             return ToolCommandLine.UsageError;
         }
-        if (parsed.Action is not null && parsed.Action is not System.CommandLine.Invocation.ParseErrorAction && parsed.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version"))
+        if (parsed.Action is not null)
         {
             return ToolCommandLine.Invoke(parsed, Console.Out, Console.Error);
         }
