@@ -169,16 +169,9 @@ public sealed class AlertLifecycle
     public ActionResult Acknowledge(SqlSession s, string alertId, string actor, string? comment, DateTimeOffset now, out string? conflict)
     {
         ArgumentNullException.ThrowIfNull(s);
-        conflict = null;
-        (string? state, string? store) = StateOf(s, alertId);
-        if (state is null)
+        if (Check(s, alertId, state => state != "open" ? $"alert {alertId} is {state}; only an open alert can be acknowledged" : null, out string? store, out conflict) is var check && check != ActionResult.Done)
         {
-            return ActionResult.NotFound;
-        }
-        if (state != "open")
-        {
-            conflict = $"alert {alertId} is {state}; only an open alert can be acknowledged";
-            return ActionResult.Conflict;
+            return check;
         }
         s.Execute("UPDATE alerts SET state = 'acknowledged', acknowledged_at = @t, acknowledged_by = @by, acknowledge_comment = @c, updated_at = @t WHERE alert_id = @a",
             ("@t", CloudDatabase.Ms(now)), ("@by", actor), ("@c", comment), ("@a", alertId));
@@ -193,16 +186,9 @@ public sealed class AlertLifecycle
     public ActionResult Resolve(SqlSession s, string alertId, string actor, string? comment, DateTimeOffset now, out string? conflict)
     {
         ArgumentNullException.ThrowIfNull(s);
-        conflict = null;
-        (string? state, string? store) = StateOf(s, alertId);
-        if (state is null)
+        if (Check(s, alertId, state => state == "resolved" ? $"alert {alertId} is already resolved" : null, out string? store, out conflict) is var check && check != ActionResult.Done)
         {
-            return ActionResult.NotFound;
-        }
-        if (state == "resolved")
-        {
-            conflict = $"alert {alertId} is already resolved";
-            return ActionResult.Conflict;
+            return check;
         }
         s.Execute("UPDATE alerts SET state = 'resolved', resolved_at = @t, resolved_by = @by, resolution = @r, updated_at = @t WHERE alert_id = @a",
             ("@t", CloudDatabase.Ms(now)), ("@by", actor), ("@r", "resolved by hand" + (comment is null ? "" : ": " + comment)), ("@a", alertId));
@@ -217,16 +203,9 @@ public sealed class AlertLifecycle
     public ActionResult Snooze(SqlSession s, string alertId, string actor, TimeSpan duration, DateTimeOffset now, out string? conflict)
     {
         ArgumentNullException.ThrowIfNull(s);
-        conflict = null;
-        (string? state, string? store) = StateOf(s, alertId);
-        if (state is null)
+        if (Check(s, alertId, state => state == "resolved" ? $"alert {alertId} is resolved; there is nothing to snooze" : null, out string? store, out conflict) is var check && check != ActionResult.Done)
         {
-            return ActionResult.NotFound;
-        }
-        if (state == "resolved")
-        {
-            conflict = $"alert {alertId} is resolved; there is nothing to snooze";
-            return ActionResult.Conflict;
+            return check;
         }
         DateTimeOffset until = now + duration;
         s.Execute("UPDATE alerts SET snoozed_until = @u, updated_at = @t WHERE alert_id = @a",
@@ -247,6 +226,14 @@ public sealed class AlertLifecycle
     internal static string Wire(Severity severity) => JsonNamingPolicy.CamelCase.ConvertName(severity.ToString());
 
     private static string Edge(DiscrepancyEvent e) => $"edge:{e.StoreId}/{e.DeviceId}";
+
+    /// <summary>NotFound, or Conflict with the reason <paramref name="refusal"/> gives for the alert's state, or Done.</summary>
+    private static ActionResult Check(SqlSession s, string alertId, Func<string, string?> refusal, out string? store, out string? conflict)
+    {
+        (string? state, store) = StateOf(s, alertId);
+        conflict = state is null ? null : refusal(state);
+        return state is null ? ActionResult.NotFound : conflict is null ? ActionResult.Done : ActionResult.Conflict;
+    }
 
     private static (string? State, string? Store) StateOf(SqlSession s, string alertId)
     {
