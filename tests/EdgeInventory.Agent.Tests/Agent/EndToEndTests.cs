@@ -19,19 +19,19 @@ namespace EdgeInventory.Agent.Tests.Agent;
 /// </summary>
 public sealed class EndToEndTests : IDisposable
 {
-    private const string Photo = "shelf_val_107";
+    internal const string Photo = "shelf_val_107";
 
     // Three shelf rows of the photo (normalised), the lower one apart from the other two.
-    private static readonly (string Id, double Y1, double Y2)[] Rows = [("row-a", 0.40, 0.55), ("row-b", 0.55, 0.70), ("row-c", 0.75, 0.95)];
+    internal static readonly (string Id, double Y1, double Y2)[] Rows = [("row-a", 0.40, 0.55), ("row-b", 0.55, 0.70), ("row-c", 0.75, 0.95)];
 
     private readonly TempFolder _dir = RepoPaths.NewTempFolder();
 
     public void Dispose() => _dir.Dispose();
 
-    private sealed record Baseline(int[] Facings, double[] Empty);
+    internal sealed record Baseline(int[] Facings, double[] Empty);
 
     /// <summary>What the model counts per row on the unmodified photo.</summary>
-    private static Baseline Measure(BgrImage photo)
+    internal static Baseline Measure(BgrImage photo)
     {
         ZoneDefinition[] zones = [.. Rows.Select(r => new ZoneDefinition
         {
@@ -50,9 +50,12 @@ public sealed class EndToEndTests : IDisposable
     /// through a second JPEG encoding (Motion-JPEG, q 3) that the still did not, which moves a few
     /// low-confidence boxes across the threshold on a shelf of 40-odd products.
     /// </summary>
-    private static int Tolerance(int baseline) => Math.Max(3, (int)Math.Ceiling(baseline * 0.15));
+    internal static int Tolerance(int baseline) => Math.Max(3, (int)Math.Ceiling(baseline * 0.15));
 
-    private JsonObject Config(string video, Baseline baseline, int port)
+    private JsonObject Config(string video, Baseline baseline, int port) => Config(_dir, video, baseline, port);
+
+    /// <summary>One camera over <paramref name="video"/> watching the three rows, each planned at what the model counts on the full photo.</summary>
+    internal static JsonObject Config(TempFolder dir, string video, Baseline baseline, int port)
     {
         var zones = new JsonArray();
         for (int i = 0; i < Rows.Length; i++)
@@ -61,7 +64,7 @@ public sealed class EndToEndTests : IDisposable
             zones.Add(AgentRun.Zone(Rows[i].Id, 0.02, Rows[i].Y1, 0.98, Rows[i].Y2, baseline.Facings[i], Math.Max(1, baseline.Facings[i] / 2)));
         }
 
-        JsonObject config = AgentRun.Config(_dir.File("state"), AgentRun.DefaultModel, new Uri(video).AbsoluteUri, zones, port);
+        JsonObject config = AgentRun.Config(dir.File("state"), AgentRun.DefaultModel, new Uri(video).AbsoluteUri, zones, port);
         // A full row must not look like a gap: the threshold sits well above what the model leaves uncovered on the full photo.
         config["Agent"]!["Reconciliation"] = new JsonObject { ["GapThreshold"] = Math.Min(0.9, Math.Max(0.3, baseline.Empty.Max() + 0.25)) };
         return config;
@@ -75,12 +78,12 @@ public sealed class EndToEndTests : IDisposable
     }
 
     /// <summary>Row C emptied: its products painted over with a flat shelf-back colour.</summary>
-    private static BgrImage RowCEmpty(BgrImage photo) => Painted(photo, 0.02, 0.75, 0.98, 0.95, (120, 130, 140));
+    internal static BgrImage RowCEmpty(BgrImage photo) => Painted(photo, 0.02, 0.75, 0.98, 0.95, (120, 130, 140));
 
     /// <summary>A dark blob (a person, a trolley) over most of rows A and B.</summary>
     private static BgrImage Blob(BgrImage photo) => Painted(photo, 0.05, 0.38, 0.85, 0.72, (40, 40, 40));
 
-    private static List<BgrImage> Seconds(BgrImage frame, int seconds) => [.. Enumerable.Repeat(frame, seconds)];
+    internal static List<BgrImage> Seconds(BgrImage frame, int seconds) => [.. Enumerable.Repeat(frame, seconds)];
 
     [NeedsDefaultModelFact]
     public async Task Emptied_row_raises_out_of_stock_once_occlusion_raises_nothing_and_counting_survives_an_ffmpeg_kill()
