@@ -60,7 +60,7 @@ public sealed class AlertEventStream
                 {
                     using var r = s.Query($"""
                         SELECT u.seq, u.action, u.actor, u.detail, {AlertRecord.Columns}
-                        FROM alert_audit u JOIN {AlertRecord.From} ON a.alert_id = u.alert_id
+                        FROM {AlertRecord.From} JOIN alert_audit u ON u.alert_id = a.alert_id
                         WHERE u.seq > @last ORDER BY u.seq LIMIT 500
                         """, ("@last", last));
                     while (r.Read())
