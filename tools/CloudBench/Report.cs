@@ -11,7 +11,7 @@ internal static class Report
         var t = new StringBuilder();
         string Line(string what, string value, string target = "", string met = "") =>
             string.Create(CultureInfo.InvariantCulture, $"  {what,-44} {value,18}   {target,-14} {met}");
-        t.AppendLine(CultureInfo.InvariantCulture, $"bench cloud: {results["database"]}, {results["cores"]} cores, Cloud:Ingest:BatchSize {results.GetValueOrDefault("batchSize")}");
+        t.AppendLine(CultureInfo.InvariantCulture, $"bench cloud: {results["database"]}, {results["cores"]} cores (load average {results.GetValueOrDefault("loadAverage1m")} before), Cloud:Ingest:BatchSize {results.GetValueOrDefault("batchSize")}");
         t.AppendLine(Line("", "measured", "target", ""));
         if (results.GetValueOrDefault("ingest") is Dictionary<string, object?> i)
         {
@@ -23,6 +23,8 @@ internal static class Report
             t.AppendLine(Line("  ingest loop µs per event", $"{i["ingestMicrosecondsPerEvent"]:0.0}"));
             t.AppendLine(Line("  batches, mean size", $"{i["batches"]}, {i["meanBatch"]:0.0}"));
             t.AppendLine(Line("  CPU s: this process / mosquitto / postgres", $"{i["cpuSecondsThisProcess"]:0.00} / {i["cpuSecondsMosquitto"]:0.00} / {i["cpuSecondsPostgres"] ?? "-"}"));
+            t.AppendLine(Line("  Apply + commit alone (no MQTT), events/s", $"{i["applyAloneEventsPerSecond"]:N0}"));
+            t.AppendLine(Line("    µs per event / of which parsing", $"{i["applyAloneMicrosecondsPerEvent"]:0.0} / {i["parseMicrosecondsPerEvent"]:0.0}"));
             t.AppendLine(Line("  publish alone (no subscriber), events/s", $"{i["publishAloneEventsPerSecond"]:N0}"));
             t.AppendLine(Line("  publish alone CPU s: this process / mosquitto", $"{i["publishAloneCpuSecondsThisProcess"]:0.00} / {i["publishAloneCpuSecondsMosquitto"]:0.00}"));
             t.AppendLine(Line($"  alert latency in the burst, MQTT ms", P(i["burstAlertMqttMs"])));
@@ -34,6 +36,7 @@ internal static class Report
             t.AppendLine(Line("  publish → OperatorAlert (MQTT), ms", P(a["mqttMs"]), "p99 ≤ 500", Met(P99(a["mqttMs"]) <= 500)));
             t.AppendLine(Line("  publish → SSE 'opened', ms", P(a["sseMs"]), "p99 ≤ 500", Met(P99(a["sseMs"]) <= 500)));
             t.AppendLine(Line("  alerts not seen on both", $"{a["missing"]}"));
+            t.AppendLine(Line("  MQTT deliveries, mean commit → PUBACK ms", $"{a["deliveries"]}, {a["deliveryLagMeanMs"] ?? "-"}"));
             if (a["sseError"] is string sse)
             {
                 t.AppendLine("    the event stream failed: " + sse);
