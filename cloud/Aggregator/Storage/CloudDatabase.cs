@@ -116,10 +116,11 @@ public sealed class CloudDatabase
         DbParameter p = command.CreateParameter();
         p.ParameterName = name;
         p.Value = value ?? DBNull.Value;
-        if (value is null)
+        if (value is null && p is NpgsqlParameter np)
         {
-            // PostgreSQL needs a type even for NULL where it cannot infer one (e.g. in a CASE); text is accepted for every column we null.
-            p.DbType = DbType.String;
+            // A NULL sent as text is refused by BIGINT, INTEGER and DOUBLE PRECISION columns (42804: ended_at of every start
+            // event); as "unknown", PostgreSQL gives it the column's type, and text where nothing else says (a CASE).
+            np.NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown;
         }
         command.Parameters.Add(p);
         return p;
