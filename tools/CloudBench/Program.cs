@@ -35,6 +35,7 @@ var chainStoresOption = ToolCommandLine.Number("--chain-stores", 1, 100_000, 1_0
 var zonesOption = ToolCommandLine.Number("--zones", 1, 10_000, 200, "zones per seeded store");
 var requestsOption = ToolCommandLine.Number("--requests", 1, 100_000, 200, "sequential GETs per endpoint in the overview run");
 var timeoutOption = ToolCommandLine.Number("--timeout", 1, 3600, 300, "seconds a run may take before it is given up and what was reached is reported");
+var pgOptionsOption = new Option<string?>("--pg-options") { Description = "extra Npgsql connection-string keywords, for profiling (e.g. \"Max Auto Prepare=64\")", HelpName = "KEYWORDS" };
 var postgresOption = new Option<bool>("--postgres") { Description = "PostgreSQL (Debian's, started in a temp folder, fsync on) instead of SQLite" };
 var quickOption = new Option<bool>("--quick") { Description = "a short run: 3,000 events, 5 stores, 100 seeded stores, 50 requests (explicit options still win)" };
 var onlyOption = new Option<string?>("--only") { Description = "run one part only", HelpName = "ingest|alerts|overview" };
@@ -43,7 +44,7 @@ var jsonOption = new Option<bool>("--json") { Description = "the figures as JSON
 var root = new RootCommand("tools/edgeinv bench cloud: the cloud aggregator's ingest rate, alert latency (MQTT and SSE) and chain-overview read time, in process against a real mosquitto (SQLite, or PostgreSQL with --postgres).")
 {
     eventsOption, storesOption, alertShareOption, alertRateOption, batchOption, chainStoresOption, zonesOption, requestsOption, timeoutOption,
-    postgresOption, quickOption, onlyOption, jsonOption,
+    postgresOption, pgOptionsOption, quickOption, onlyOption, jsonOption,
 };
 ParseResult? parsed = ToolCommandLine.Parse(root, "bench cloud", args, Console.Error);
 if (parsed is null)
@@ -103,7 +104,7 @@ var settings = new Dictionary<string, string?>
     ["Cloud:ApiKeys:0:Name"] = "bench",
     ["Cloud:ApiKeys:0:Role"] = "headoffice",
     ["Cloud:ApiKeys:0:KeySha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey))),
-    ["Logging:LogLevel:Default"] = "Warning",
+    ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("EDGEINV_BENCH_LOG") ?? "Warning",
 };
 if (batch is { } b)
 {
@@ -112,7 +113,8 @@ if (batch is { } b)
 if (pg is not null)
 {
     settings["Cloud:Database:Provider"] = "Postgres";
-    settings["Cloud:Database:ConnectionString"] = pg.ConnectionString;
+    settings["Cloud:Database:ConnectionString"] = pg.ConnectionString + (parsed.GetValue(pgOptionsOption) is { Length: > 0 } extra ? ";" + extra : "");
+    results["pgOptions"] = parsed.GetValue(pgOptionsOption);
 }
 WebApplication app = await CloudHost.BuildAsync(null, cfg => cfg.AddInMemoryCollection(settings));
 await app.StartAsync();
@@ -142,9 +144,10 @@ try
     // Warm-up: the aggregator's subscriptions are in place once these are stored, and the paths are jitted.
     EventPlan warm = EventPlan.Build(stores, Math.Min(3_000, Math.Max(300, events / 10)), alertShare, "w");
     await PublishAsync(warm, rate: null);
-    if (await WaitStoredAsync(warm.Count, TimeSpan.FromSeconds(60)) < warm.Count)
+    if (await WaitStoredAsync(warm.Count, TimeSpan.FromSeconds(60)) is var warmed && warmed < warm.Count)
     {
-        throw new InvalidOperationException("the warm-up events were not all stored within 60 s: is the aggregator subscribed?");
+        using SqlSession s = await SqlSession.BeginReadAsync(database);
+        throw new InvalidOperationException($"only {warmed} of the {warm.Count} warm-up events were stored within 60 s ({s.ScalarLong("SELECT COUNT(*) FROM dead_letters")} dead letters)");
     }
     await WaitDeliveriesAsync(TimeSpan.FromSeconds(60));
 
