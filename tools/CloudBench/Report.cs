@@ -24,7 +24,7 @@ internal static class Report
             t.AppendLine(Line("  batches, mean size", $"{i["batches"]}, {i["meanBatch"]:0.0}"));
             t.AppendLine(Line("  CPU s: this process / mosquitto / postgres", $"{i["cpuSecondsThisProcess"]:0.00} / {i["cpuSecondsMosquitto"]:0.00} / {i["cpuSecondsPostgres"] ?? "-"}"));
             t.AppendLine(Line("  Apply + commit alone (no MQTT), events/s", $"{i["applyAloneEventsPerSecond"]:N0}"));
-            t.AppendLine(Line("    µs per event / of which parsing", $"{i["applyAloneMicrosecondsPerEvent"]:0.0} / {i["parseMicrosecondsPerEvent"]:0.0}"));
+            t.AppendLine(Line("    µs per event: wall / CPU / parsing", $"{i["applyAloneMicrosecondsPerEvent"]:0.0} / {i["applyAloneCpuMicrosecondsPerEvent"]:0.0} / {i["parseMicrosecondsPerEvent"]:0.0}"));
             t.AppendLine(Line("  publish alone (no subscriber), events/s", $"{i["publishAloneEventsPerSecond"]:N0}"));
             t.AppendLine(Line("  publish alone CPU s: this process / mosquitto", $"{i["publishAloneCpuSecondsThisProcess"]:0.00} / {i["publishAloneCpuSecondsMosquitto"]:0.00}"));
             t.AppendLine(Line($"  alert latency in the burst, MQTT ms", P(i["burstAlertMqttMs"])));
