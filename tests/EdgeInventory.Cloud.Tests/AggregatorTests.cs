@@ -87,6 +87,7 @@ public abstract class AggregatorTests
         Assert.Equal(AlertState.Resolved, resolved.State);
         Assert.Equal(raised.AlertId, resolved.AlertId);
         Assert.StartsWith("edge:s001/edge-01", resolved.Operator, StringComparison.Ordinal);
+        Assert.Equal([end.EventId], resolved.SourceEventIds); // the event that resolved it, not the start
         JsonElement after = await GetJsonAsync(http, $"/api/v1/alerts/{raised.AlertId}");
         Assert.Equal("resolved", after.GetProperty("state").GetString());
         Assert.Equal(0, (await GetJsonAsync(http, "/api/v1/alerts?state=open")).GetArrayLength());
@@ -356,6 +357,8 @@ public abstract class AggregatorTests
         JsonElement history = await GetJsonAsync(ho, "/api/v1/stores/s001/zone-history?location=s001/A1/B1/S1&sku=111");
         Assert.Equal([4, 9], history.EnumerateArray().Select(p => p.GetProperty("units").GetInt32()));
         Assert.Equal(HttpStatusCode.BadRequest, (await ho.GetAsync("/api/v1/stores/s001/zone-history")).StatusCode);
+        JsonElement anySku = await GetJsonAsync(ho, "/api/v1/stores/s001/zone-history?location=s001/A1/B1/S1");
+        Assert.Equal(["111", "111"], anySku.EnumerateArray().Select(p => p.GetProperty("sku").GetString())); // without sku: every SKU at the location
     }
 
     internal static EvidencePhoto Photo(string store, out EvidenceRef reference)

@@ -47,7 +47,7 @@ public sealed class CloudTestSystem : IAsyncDisposable
     public WebApplication App => _apps[0];
 
     /// <summary>Starts the broker and one aggregator. <paramref name="postgresServerConnectionString"/> null: SQLite.</summary>
-    public static async Task<CloudTestSystem> StartAsync(string? postgresServerConnectionString = null, IDictionary<string, string?>? extra = null)
+    public static async Task<CloudTestSystem> StartAsync(string? postgresServerConnectionString = null, IDictionary<string, string?>? extra = null, bool startAggregator = true)
     {
         MosquittoBroker broker = MosquittoBroker.Start(Users);
         string folder = Directory.CreateTempSubdirectory("edgeinv-cloud-test-").FullName;
@@ -62,7 +62,10 @@ public sealed class CloudTestSystem : IAsyncDisposable
             database = new Npgsql.NpgsqlConnectionStringBuilder(postgresServerConnectionString) { Database = name, Pooling = true }.ToString();
         }
         var system = new CloudTestSystem(broker, folder, database);
-        await system.StartAggregatorAsync(extra);
+        if (startAggregator)
+        {
+            await system.StartAggregatorAsync(extra);
+        }
         return system;
     }
 

@@ -108,3 +108,25 @@ public class ConfigurationTests
         return dir ?? throw new InvalidOperationException("EdgeInventory.sln not found above the test folder");
     }
 }
+
+public class DatabaseErrorTests
+{
+    [Theory]
+    [InlineData(5, true)] // SQLITE_BUSY
+    [InlineData(6, true)] // SQLITE_LOCKED
+    [InlineData(10, true)] // SQLITE_IOERR
+    [InlineData(19, false)] // SQLITE_CONSTRAINT
+    [InlineData(1, false)] // SQLITE_ERROR (syntax, missing column)
+    public void Sqlite_errors_that_can_pass_are_retried_and_the_others_are_not(int code, bool transient) =>
+        Assert.Equal(transient, EdgeInventory.Cloud.Storage.SqlSession.IsTransient(new Microsoft.Data.Sqlite.SqliteException("test", code)));
+
+    [Theory]
+    [InlineData("08006", true)] // connection failure
+    [InlineData("40001", true)] // serialization failure
+    [InlineData("57P01", true)] // admin shutdown
+    [InlineData("23505", false)] // unique violation
+    [InlineData("42804", false)] // datatype mismatch: the NULL-typed-as-text bug stalled every store before
+    [InlineData("22P02", false)] // invalid text representation
+    public void Postgres_errors_that_can_pass_are_retried_and_the_others_are_not(string state, bool transient) =>
+        Assert.Equal(transient, EdgeInventory.Cloud.Storage.SqlSession.IsTransient(new Npgsql.PostgresException("test", "ERROR", "ERROR", state)));
+}

@@ -15,7 +15,8 @@ namespace EdgeInventory.Cloud.Alerts;
 /// MQTT (QoS 1 on <c>edgeinv/alerts/&lt;store&gt;</c>, done at the PUBACK) and webhooks (a POST signed with
 /// HMAC-SHA256, done at a 2xx). One loop per channel, so a slow webhook never holds back the MQTT alerts. A failure is
 /// retried with exponential backoff and jitter up to <c>Cloud:Alerts:MaxDeliveryAttempts</c>, then kept as failed.
-/// Rows are claimed with a lease, so replicas sharing a PostgreSQL database do not send the same row twice (a replica
+/// One alert's deliveries to one target go in order: a row waits while an older one for the same alert and target is
+/// pending (a retried "opened" is never overtaken by its "resolved"). Rows are claimed with a lease, so replicas sharing a PostgreSQL database do not send the same row twice (a replica
 /// killed mid-send leaves its lease to expire and the row is sent again: at least once).
 /// </summary>
 public sealed partial class AlertDeliveryWorker : BackgroundService
@@ -49,7 +50,7 @@ public sealed partial class AlertDeliveryWorker : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(RunChannelAsync("mqtt", stoppingToken), RunChannelAsync("webhook", stoppingToken));
+        Task.WhenAll(Task.Run(() => RunChannelAsync("mqtt", stoppingToken), stoppingToken), Task.Run(() => RunChannelAsync("webhook", stoppingToken), stoppingToken));
 
     private sealed record Delivery(long Id, string AlertId, string Target, byte[] Payload, int Attempts, long CreatedAt);
 
@@ -60,15 +61,26 @@ public sealed partial class AlertDeliveryWorker : BackgroundService
             try
             {
                 List<Delivery> due = await ClaimAsync(channel, stoppingToken).ConfigureAwait(false);
-                foreach (Delivery d in due)
-                {
-                    string? error = await SendAsync(channel, d, stoppingToken).ConfigureAwait(false);
-                    await RecordAsync(channel, d, error, stoppingToken).ConfigureAwait(false);
-                }
                 if (due.Count == 0)
                 {
                     await _changes.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                    continue;
                 }
+                // MQTT publishes go out together (the connection bounds what is in flight); webhooks one at a time, so a
+                // slow receiver is not hit by a burst. The outcomes are recorded in one transaction.
+                var errors = new string?[due.Count];
+                if (channel == "mqtt")
+                {
+                    errors = await Task.WhenAll(due.Select(d => SendAsync(channel, d, stoppingToken))).ConfigureAwait(false);
+                }
+                else
+                {
+                    for (int i = 0; i < due.Count; i++)
+                    {
+                        errors[i] = await SendAsync(channel, due[i], stoppingToken).ConfigureAwait(false);
+                    }
+                }
+                await RecordAsync(channel, due, errors, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -89,7 +101,10 @@ public sealed partial class AlertDeliveryWorker : BackgroundService
         using SqlSession s = await SqlSession.BeginAsync(_database, cancellationToken).ConfigureAwait(false);
         int claimed = s.Execute("""
             UPDATE alert_deliveries SET lease_owner = @o, lease_until = @lu
-            WHERE id IN (SELECT id FROM alert_deliveries WHERE state = 'pending' AND channel = @c AND next_attempt_at <= @now AND lease_until < @now ORDER BY id LIMIT 200)
+            WHERE id IN (SELECT d.id FROM alert_deliveries d WHERE d.state = 'pending' AND d.channel = @c AND d.next_attempt_at <= @now AND d.lease_until < @now
+                AND NOT EXISTS (SELECT 1 FROM alert_deliveries e WHERE e.alert_id = d.alert_id AND e.channel = d.channel AND e.target = d.target
+                    AND e.state = 'pending' AND e.id < d.id)
+                ORDER BY d.id LIMIT 200)
             """, ("@o", _owner), ("@lu", leaseUntil), ("@c", channel), ("@now", now));
         var due = new List<Delivery>(claimed);
         if (claimed > 0)
@@ -153,31 +168,37 @@ public sealed partial class AlertDeliveryWorker : BackgroundService
     private static string? SecretOf(AlertGroupOptions group) =>
         group.WebhookSecretFile is not null ? CloudOptionsValidator.ReadSecretFile(group.WebhookSecretFile) : group.WebhookSecret;
 
-    private async Task RecordAsync(string channel, Delivery d, string? error, CancellationToken cancellationToken)
+    private async Task RecordAsync(string channel, List<Delivery> due, string?[] errors, CancellationToken cancellationToken)
     {
         DateTimeOffset now = _clock.GetUtcNow();
+        long at = CloudDatabase.Ms(now);
         using SqlSession s = await SqlSession.BeginAsync(_database, cancellationToken).ConfigureAwait(false);
-        if (error is null)
+        for (int i = 0; i < due.Count; i++)
         {
-            s.Execute("UPDATE alert_deliveries SET state = 'done', attempts = @a, delivered_at = @t, last_error = NULL WHERE id = @id",
-                ("@a", d.Attempts + 1), ("@t", CloudDatabase.Ms(now)), ("@id", d.Id));
-            _metrics.Deliveries.WithLabels(channel, "delivered").Inc();
-            _metrics.DeliveryLag.Observe(Math.Max(0, (CloudDatabase.Ms(now) - d.CreatedAt) / 1000.0));
-        }
-        else if (d.Attempts + 1 >= _options.Alerts.MaxDeliveryAttempts)
-        {
-            s.Execute("UPDATE alert_deliveries SET state = 'failed', attempts = @a, last_error = @e WHERE id = @id", ("@a", d.Attempts + 1), ("@e", error), ("@id", d.Id));
-            _metrics.Deliveries.WithLabels(channel, "failed").Inc();
-            LogGivenUp(_log, channel, d.Target, d.AlertId, d.Attempts + 1, error);
-        }
-        else
-        {
-            // 1 s, 2 s, 4 s ... up to 5 min, ±20 %.
-            double seconds = Math.Min(300, Math.Pow(2, d.Attempts)) * (0.8 + (0.4 * Random.Shared.NextDouble()));
-            s.Execute("UPDATE alert_deliveries SET attempts = @a, last_error = @e, next_attempt_at = @n, lease_until = 0 WHERE id = @id",
-                ("@a", d.Attempts + 1), ("@e", error), ("@n", CloudDatabase.Ms(now) + (long)(seconds * 1000)), ("@id", d.Id));
-            _metrics.Deliveries.WithLabels(channel, "retry").Inc();
-            LogRetry(_log, channel, d.Target, d.AlertId, error, seconds);
+            Delivery d = due[i];
+            string? error = errors[i];
+            if (error is null)
+            {
+                s.Execute("UPDATE alert_deliveries SET state = 'done', attempts = @a, delivered_at = @t, last_error = NULL WHERE id = @id",
+                    ("@a", d.Attempts + 1), ("@t", at), ("@id", d.Id));
+                _metrics.Deliveries.WithLabels(channel, "delivered").Inc();
+                _metrics.DeliveryLag.Observe(Math.Max(0, (at - d.CreatedAt) / 1000.0));
+            }
+            else if (d.Attempts + 1 >= _options.Alerts.MaxDeliveryAttempts)
+            {
+                s.Execute("UPDATE alert_deliveries SET state = 'failed', attempts = @a, last_error = @e WHERE id = @id", ("@a", d.Attempts + 1), ("@e", error), ("@id", d.Id));
+                _metrics.Deliveries.WithLabels(channel, "failed").Inc();
+                LogGivenUp(_log, channel, d.Target, d.AlertId, d.Attempts + 1, error);
+            }
+            else
+            {
+                // 1 s, 2 s, 4 s ... up to 5 min, ±20 %.
+                double seconds = Math.Min(300, Math.Pow(2, d.Attempts)) * (0.8 + (0.4 * Random.Shared.NextDouble()));
+                s.Execute("UPDATE alert_deliveries SET attempts = @a, last_error = @e, next_attempt_at = @n, lease_until = 0 WHERE id = @id",
+                    ("@a", d.Attempts + 1), ("@e", error), ("@n", at + (long)(seconds * 1000)), ("@id", d.Id));
+                _metrics.Deliveries.WithLabels(channel, "retry").Inc();
+                LogRetry(_log, channel, d.Target, d.AlertId, error, seconds);
+            }
         }
         s.Commit();
     }

@@ -101,8 +101,8 @@ public sealed class AlertLifecycle
             return;
         }
         string actor = Edge(e);
-        s.Execute("UPDATE alerts SET state = 'resolved', resolved_at = @t, resolved_by = @by, resolution = @r, updated_at = @t WHERE alert_id = @a",
-            ("@t", CloudDatabase.Ms(now)), ("@by", actor), ("@r", "discrepancy ended: " + (e.Detail ?? "the shelf is back to normal")), ("@a", alertId));
+        s.Execute("UPDATE alerts SET state = 'resolved', resolved_at = @t, resolved_by = @by, resolution = @r, source_event_id = @e, updated_at = @t WHERE alert_id = @a",
+            ("@t", CloudDatabase.Ms(now)), ("@by", actor), ("@r", "discrepancy ended: " + (e.Detail ?? "the shelf is back to normal")), ("@e", e.EventId.ToString()), ("@a", alertId));
         Audit(s, alertId, e.StoreId, now, "resolved", actor, "discrepancy ended");
         if (IsPaged(s, alertId))
         {

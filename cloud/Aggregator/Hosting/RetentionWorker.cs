@@ -28,6 +28,9 @@ public sealed partial class RetentionWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Off the host's start path: a worker's first synchronous stretch (a database wait, a backlog of messages that are
+        // all ready at once) would otherwise hold up the start of everything registered after it.
+        await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
             try

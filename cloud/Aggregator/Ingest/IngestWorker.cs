@@ -63,6 +63,9 @@ public sealed partial class IngestWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Off the host's start path: a worker's first synchronous stretch (a database wait, a backlog of messages that are
+        // all ready at once) would otherwise hold up the start of everything registered after it.
+        await Task.Yield();
         foreach (string filter in Filters(_options.Broker.SharedGroup))
         {
             await _broker.Connection.SubscribeAsync(filter, qos: 1, stoppingToken).ConfigureAwait(false);
@@ -82,10 +85,13 @@ public sealed partial class IngestWorker : BackgroundService
                     inbound.Add(new InboundMessage(m.Topic, m.Payload, m.Retain));
                 }
                 await CommitAsync(inbound, stoppingToken).ConfigureAwait(false);
-                foreach (MqttMessage m in batch)
+                // All of the batch is durable: its PUBACKs go out together (in arrival order, agent/Mqtt keeps it).
+                var acknowledgements = new Task[batch.Count];
+                for (int i = 0; i < batch.Count; i++)
                 {
-                    await m.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
+                    acknowledgements[i] = batch[i].AcknowledgeAsync(stoppingToken);
                 }
+                await Task.WhenAll(acknowledgements).ConfigureAwait(false);
                 _changes.Pulse();
             }
         }
@@ -96,8 +102,9 @@ public sealed partial class IngestWorker : BackgroundService
     }
 
     /// <summary>
-    /// Commits the batch; if it fails, each message alone. A database that cannot be reached is waited for (nothing is
-    /// acknowledged meanwhile); a message that fails by itself on a working database is kept as a dead letter.
+    /// Commits the batch; if it fails, each message alone. A database error that may pass (busy, I/O, connection) is
+    /// waited out with nothing acknowledged meanwhile; one that fails the same way every time (a constraint, a type) and
+    /// any other exception make that one message an <c>internalError</c> dead letter, so it cannot stall every store.
     /// </summary>
     private async Task CommitAsync(List<InboundMessage> inbound, CancellationToken cancellationToken)
     {
@@ -115,7 +122,7 @@ public sealed partial class IngestWorker : BackgroundService
                 {
                     break;
                 }
-                if (failure is not DbException)
+                if (failure is not DbException db || !SqlSession.IsTransient(db))
                 {
                     await StoreInternalErrorAsync(message, failure, cancellationToken).ConfigureAwait(false);
                     break;

@@ -88,7 +88,7 @@ public sealed record CameraInfo(string CameraId, string DeviceId, string State, 
 
 public sealed record StoreDetail(StoreSummary Summary, IReadOnlyList<ZoneState> Zones, IReadOnlyList<DeviceState> Devices, IReadOnlyList<CameraInfo> Cameras);
 
-public sealed record CountPoint(DateTimeOffset ObservedAt, int Facings, int Units, double EmptyFraction, bool Occluded);
+public sealed record CountPoint(DateTimeOffset ObservedAt, int Facings, int Units, double EmptyFraction, bool Occluded, string? Sku);
 
 public sealed record DiscrepancyRecord
 {
@@ -253,17 +253,19 @@ public sealed class StockQueries
         return new StoreDetail(summary, zones, devices, cameras);
     }
 
+    /// <summary>A zone's counts in [from, to]; without <paramref name="sku"/>, every SKU's at the location.</summary>
     public async Task<IReadOnlyList<CountPoint>> ZoneHistoryAsync(string storeId, string locationId, string? sku, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         using SqlSession s = await SqlSession.BeginReadAsync(_database, cancellationToken).ConfigureAwait(false);
         var points = new List<CountPoint>();
         using DbDataReader r = s.Query("""
-            SELECT observed_at, facings, units, empty_fraction, occluded FROM count_history
-            WHERE store_id = @s AND location_id = @l AND sku = @sku AND observed_at >= @f AND observed_at <= @t ORDER BY observed_at LIMIT 20000
-            """, ("@s", storeId), ("@l", locationId), ("@sku", sku ?? ""), ("@f", CloudDatabase.Ms(from)), ("@t", CloudDatabase.Ms(to)));
+            SELECT observed_at, facings, units, empty_fraction, occluded, sku FROM count_history
+            WHERE store_id = @s AND location_id = @l AND (@any = 1 OR sku = @sku) AND observed_at >= @f AND observed_at <= @t ORDER BY observed_at LIMIT 20000
+            """, ("@s", storeId), ("@l", locationId), ("@any", sku is null ? 1 : 0), ("@sku", sku ?? ""), ("@f", CloudDatabase.Ms(from)), ("@t", CloudDatabase.Ms(to)));
         while (r.Read())
         {
-            points.Add(new CountPoint(CloudDatabase.Time(r.GetInt64(0)), r.GetInt32(1), r.GetInt32(2), r.GetDouble(3), Convert.ToInt64(r.GetValue(4), CultureInfo.InvariantCulture) != 0));
+            points.Add(new CountPoint(CloudDatabase.Time(r.GetInt64(0)), r.GetInt32(1), r.GetInt32(2), r.GetDouble(3), Convert.ToInt64(r.GetValue(4), CultureInfo.InvariantCulture) != 0,
+                r.GetString(5) is { Length: > 0 } k ? k : null));
         }
         return points;
     }

@@ -21,7 +21,21 @@ public sealed class CloudDatabase
         Provider = provider;
         _connectionString = provider == DatabaseProvider.Sqlite
             ? new SqliteConnectionStringBuilder(connectionString) { Pooling = true, DefaultTimeout = 30 }.ToString()
-            : new NpgsqlConnectionStringBuilder(connectionString) { Pooling = true }.ToString();
+            : PostgresDefaults(connectionString);
+    }
+
+    /// <summary>
+    /// Pooling on, and statements prepared after their fifth use unless the connection string says otherwise: ingest
+    /// runs the same dozen statements all day, and unprepared each is parsed and planned by the server every time.
+    /// </summary>
+    private static string PostgresDefaults(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = true };
+        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            b.MaxAutoPrepare = 64;
+        }
+        return b.ToString();
     }
 
     public static CloudDatabase FromOptions(CloudOptions options)

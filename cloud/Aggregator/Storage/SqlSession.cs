@@ -88,7 +88,17 @@ public sealed class SqlSession : IDisposable
 
     private DbCommand Prepare(string sql, ReadOnlySpan<(string Name, object? Value)> parameters)
     {
-        if (!_commands.TryGetValue(sql, out DbCommand? command))
+        if (_commands.TryGetValue(sql, out DbCommand? command) && SameNames(command.Parameters, parameters))
+        {
+            // The same parameter objects with new values: Npgsql's prepared statements stay bound to the objects they
+            // were prepared with (new objects after Clear() made an auto-prepared statement reuse the old values).
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                command.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
+            }
+            return command;
+        }
+        if (command is null)
         {
             command = CloudDatabase.Command(Connection, Transaction, sql);
             _commands[sql] = command;
@@ -100,4 +110,31 @@ public sealed class SqlSession : IDisposable
         }
         return command;
     }
+
+    private static bool SameNames(DbParameterCollection existing, ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        if (existing.Count != parameters.Length)
+        {
+            return false;
+        }
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            if (existing[i].ParameterName != parameters[i].Name)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Whether trying again can help: a busy or locked SQLite, an I/O error, a PostgreSQL connection, resource or
+    /// operator-intervention problem. A constraint, a type or a syntax error fails the same way every time.
+    /// </summary>
+    public static bool IsTransient(DbException e) => e switch
+    {
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6 or 10 or 13 or 14 or 15,
+        Npgsql.PostgresException pg => pg.SqlState.Length >= 2 && pg.SqlState[..2] is "08" or "40" or "53" or "57" or "58",
+        _ => true, // connection failures that never reached the server (NpgsqlException without a state)
+    };
 }
