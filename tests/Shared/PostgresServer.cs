@@ -8,7 +8,8 @@ namespace EdgeInventory.Testing;
 /// A real PostgreSQL (Debian's `postgresql` package, installed by test_needs_forecast) in a temporary
 /// folder on a free loopback port, started once for the test class and removed afterwards. initdb
 /// refuses to run as root, so under root the cluster belongs to the `postgres` user and the tools run
-/// through runuser.
+/// through runuser. Tests run it with fsync off; a benchmark (tools/CloudBench) asks for a durable one, since the
+/// SQLite figure it is compared with commits with synchronous=FULL.
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
@@ -17,7 +18,7 @@ public sealed class PostgresServer : IDisposable
     private readonly string _bin;
     private readonly bool _asPostgresUser;
 
-    public PostgresServer()
+    public PostgresServer(bool durable = false)
     {
         _bin = Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderDescending().FirstOrDefault() ?? ""
@@ -31,10 +32,16 @@ public sealed class PostgresServer : IDisposable
         Port = FreePort();
         Tool("initdb", ["-D", _data, "-A", "trust", "-U", "edgeinv", "--no-sync", "-E", "UTF8"]);
         Tool("pg_ctl", ["-D", _data, "-l", Path.Combine(_folder, "server.log"), "-w", "-t", "60", "-o",
-            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", "start"]);
+            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1" + (durable ? "" : " -c fsync=off -c full_page_writes=off"), "start"]);
     }
 
     public int Port { get; }
+
+    /// <summary>The server's major version (its folder under /usr/lib/postgresql).</summary>
+    public string Version => Path.GetFileName(Path.GetDirectoryName(_bin)) ?? "?";
+
+    /// <summary>The postmaster (its backends are its children), for CPU accounting.</summary>
+    public int? PostmasterPid => int.TryParse(File.ReadLines(Path.Combine(_data, "postmaster.pid")).FirstOrDefault(), out int pid) ? pid : null;
 
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=edgeinv;Database=postgres;Pooling=false";
 

@@ -90,7 +90,7 @@ foreach (string store in stores)
 }
 using MosquittoBroker broker = MosquittoBroker.Start(users);
 int? mosquittoPid = ProcessCpu.FindByCommandLine(broker.Directory);
-using PostgresServer? pg = postgres ? new PostgresServer() : null;
+using PostgresServer? pg = postgres ? new PostgresServer(durable: true) : null;
 string dir = Directory.CreateTempSubdirectory("edgeinv-bench-cloud-").FullName;
 string apiKey = Secret();
 var settings = new Dictionary<string, string?>
