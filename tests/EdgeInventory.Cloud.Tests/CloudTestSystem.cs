@@ -108,7 +108,7 @@ public sealed class CloudTestSystem : IAsyncDisposable
         await app.StartAsync();
         _apps.Add(app);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await ((CloudBroker)app.Services.GetService(typeof(CloudBroker))!).Connection.WaitConnectedAsync(cts.Token);
+        await ((CloudBroker)app.Services.GetService(typeof(CloudBroker))!).WaitReadyAsync(cts.Token);
         return app;
     }
 

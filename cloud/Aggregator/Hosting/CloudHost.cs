@@ -156,7 +156,9 @@ public static partial class CloudHost
             var problems = new List<string>();
             if (!broker.IsConnected)
             {
-                problems.Add($"broker {broker.Connection.Endpoint}: {broker.Connection.State}" + (broker.Connection.LastError is { } e ? $" ({e.Message})" : ""));
+                problems.Add($"broker {broker.Connection.Endpoint}: " + (broker.Connection.State == EdgeInventory.Mqtt.MqttConnectionState.Connected
+                    ? "connected, subscriptions not acknowledged yet"
+                    : broker.Connection.State + (broker.Connection.LastError is { } e ? $" ({e.Message})" : "")));
             }
             try
             {

@@ -66,10 +66,6 @@ public sealed partial class IngestWorker : BackgroundService
         // Off the host's start path: a worker's first synchronous stretch (a database wait, a backlog of messages that are
         // all ready at once) would otherwise hold up the start of everything registered after it.
         await Task.Yield();
-        foreach (string filter in Filters(_options.Broker.SharedGroup))
-        {
-            await _broker.Connection.SubscribeAsync(filter, qos: 1, stoppingToken).ConfigureAwait(false);
-        }
         var batch = new List<MqttMessage>(_options.Ingest.BatchSize);
         var inbound = new List<InboundMessage>(_options.Ingest.BatchSize);
         var reader = _broker.Connection.Messages;

@@ -55,10 +55,10 @@ public sealed class AgentToCloudTests : IDisposable
             [.. EndToEndTests.Seconds(photo, 4), .. EndToEndTests.Seconds(EndToEndTests.RowCEmpty(photo), 8), .. EndToEndTests.Seconds(photo, 60)], secondsPerFrame: 1);
 
         using MosquittoBroker broker = MosquittoBroker.Start(Users);
-        await using Listener<OperatorAlert> operators = await Listener<OperatorAlert>.StartAsync(broker.Port, "operators", Topics.OperatorAlerts(Store));
+        await using TopicListener operatorTopic = await TopicListener.StartAsync(broker.Port, "operators", Users["operators"], Topics.OperatorAlerts(Store));
         // What the agent put on the wire (its outbox deletes what the broker acknowledged): a plain subscription as
         // the cloud user, beside the aggregator's shared one, gets its own copy.
-        await using Listener<DiscrepancyEvent> wire = await Listener<DiscrepancyEvent>.StartAsync(broker.Port, "cloud", $"{Topics.Root}/{Store}/+/{Topics.DiscrepancyLeaf}");
+        await using TopicListener wireTopic = await TopicListener.StartAsync(broker.Port, "cloud", Users["cloud"], $"{Topics.Root}/{Store}/+/{Topics.DiscrepancyLeaf}");
         WebApplication aggregator = await StartAggregatorAsync(broker.Port);
         try
         {
@@ -74,17 +74,17 @@ public sealed class AgentToCloudTests : IDisposable
                 ["Heartbeat"] = new JsonObject { ["Enabled"] = false },
             };
             await using AgentRun agent = await AgentRun.StartAsync(_dir, config);
-            string Story() => "agent events:\n" + string.Join("\n", wire.Snapshot().Select(e => $"  {e.Phase} {e.Kind} {e.ZoneId} {e.Detail}"))
+            string Story() => "agent events:\n" + string.Join("\n", wireTopic.Parsed<DiscrepancyEvent>().Select(e => $"  {e.Phase} {e.Kind} {e.ZoneId} {e.Detail}"))
                 + "\nbaseline " + string.Join(", ", baseline.Facings)
-                + "\noperator alerts: " + string.Join(", ", operators.Snapshot().Select(a => $"{a.State} {a.Kind} {a.LocationId}"))
+                + "\noperator alerts: " + string.Join(", ", operatorTopic.Parsed<OperatorAlert>().Select(a => $"{a.State} {a.Kind} {a.LocationId}"))
                 + "\nbroker log tail:\n" + string.Join("\n", broker.ReadLog().Split('\n').TakeLast(15));
 
             // The bay empties: one open alert for the store, and it is row C's out-of-stock.
             JsonArray open = [];
             Assert.True(await WaitForAsync(async () => (open = await GetArrayAsync(api, $"/api/v1/alerts?state=open&store={Store}")).Count > 0, Generous),
                 "no alert opened on the cloud\n" + Story());
-            Assert.True(await WaitForAsync(() => Task.FromResult(wire.Snapshot().Count > 0), Generous), "the alert opened but its event was not seen on the wire\n" + Story());
-            List<DiscrepancyEvent> starts = wire.Snapshot().Where(e => e.Phase == DiscrepancyPhase.Start).ToList();
+            Assert.True(await WaitForAsync(() => Task.FromResult(wireTopic.Parsed<DiscrepancyEvent>().Count > 0), Generous), "the alert opened but its event was not seen on the wire\n" + Story());
+            List<DiscrepancyEvent> starts = wireTopic.Parsed<DiscrepancyEvent>().Where(e => e.Phase == DiscrepancyPhase.Start).ToList();
             Assert.True(starts is [{ ZoneId: RowC }], $"the agent should have raised one discrepancy, for row C; the cloud opened {open.ToJsonString()}\n" + Story());
             DiscrepancyEvent start = starts[0];
             Assert.Equal((DiscrepancyKind.OutOfStock, Severity.Critical, 0, rowCBaseline), (start.Kind, start.Severity, start.ObservedFacings, start.PlannedFacings));
@@ -120,23 +120,23 @@ public sealed class AgentToCloudTests : IDisposable
             Assert.True(await WaitForAsync(async () => (string?)(resolved = await GetNodeAsync(api, $"/api/v1/alerts/{alertId}"))?["state"] == "resolved", Generous),
                 $"the alert was not resolved; it is {resolved?.ToJsonString()}\n" + Story());
             Assert.Equal($"edge:{Store}/edge-test", (string?)resolved!["resolvedBy"]);
-            Assert.True(await WaitForAsync(() => Task.FromResult(wire.Snapshot().Any(e => e.Phase == DiscrepancyPhase.End)), Generous), Story());
-            List<DiscrepancyEvent> events = wire.Snapshot();
+            Assert.True(await WaitForAsync(() => Task.FromResult(wireTopic.Parsed<DiscrepancyEvent>().Any(e => e.Phase == DiscrepancyPhase.End)), Generous), Story());
+            List<DiscrepancyEvent> events = wireTopic.Parsed<DiscrepancyEvent>();
             Assert.True(events is [{ Phase: DiscrepancyPhase.Start }, { Phase: DiscrepancyPhase.End, ZoneId: RowC }] && events[1].DiscrepancyId == start.DiscrepancyId,
                 "the agent should have started and ended row C's discrepancy and raised nothing else\n" + Story());
 
             // Operators were paged on their topic: raised, then resolved, for this alert and its events.
             Guid id = Guid.Parse(alertId);
-            Assert.True(await WaitForAsync(() => Task.FromResult(operators.Snapshot().Any(a => a.AlertId == id && a.State == AlertState.Resolved)), Generous),
+            Assert.True(await WaitForAsync(() => Task.FromResult(operatorTopic.Parsed<OperatorAlert>().Any(a => a.AlertId == id && a.State == AlertState.Resolved)), Generous),
                 "no resolved OperatorAlert reached the operators\n" + Story());
-            List<OperatorAlert> paged = operators.Snapshot().Where(a => a.AlertId == id).ToList();
+            List<OperatorAlert> paged = operatorTopic.Parsed<OperatorAlert>().Where(a => a.AlertId == id).ToList();
             Assert.Equal([AlertState.Raised, AlertState.Resolved], paged.Select(a => a.State));
             Assert.All(paged, a => Assert.Equal((Store, DiscrepancyKind.OutOfStock, Severity.Critical, RowCLocation), (a.StoreId, a.Kind, a.Severity, a.LocationId)));
             Assert.Contains(start.EventId, paged[0].SourceEventIds);
             // The resolve traces back to this discrepancy's events (the aggregator names the one that last moved the alert).
             Assert.All(paged[1].SourceEventIds, e => Assert.Contains(e, events.Select(x => x.EventId)));
             Assert.Equal($"edge:{Store}/edge-test", paged[1].Operator);
-            Assert.All(operators.Snapshot(), a => Assert.Equal(id, a.AlertId));
+            Assert.All(operatorTopic.Parsed<OperatorAlert>(), a => Assert.Equal(id, a.AlertId));
 
             // The cloud's count history of row C: near zero while empty, back to the model's count of the full row after.
             int tolerance = EndToEndTests.Tolerance(rowCBaseline);
@@ -212,65 +212,5 @@ public sealed class AgentToCloudTests : IDisposable
             await Task.Delay(200);
         }
         return await condition();
-    }
-
-    /// <summary>A subscription as one broker user, its contract messages kept in arrival order.</summary>
-    private sealed class Listener<T> : IAsyncDisposable
-        where T : ContractMessage, IContractMessage<T>
-    {
-        private readonly MqttConnection _connection;
-        private readonly List<T> _received = [];
-        private readonly CancellationTokenSource _stop = new();
-        private Task _reader = Task.CompletedTask;
-
-        private Listener(MqttConnection connection) => _connection = connection;
-
-        public static async Task<Listener<T>> StartAsync(int port, string user, string filter)
-        {
-            var listener = new Listener<T>(new MqttConnection(new MqttConnectionOptions
-            {
-                Host = "127.0.0.1", Port = port, ClientId = $"{user}-e2e-{typeof(T).Name}", Username = user, Password = Users[user],
-                ReconnectDelayMin = TimeSpan.FromMilliseconds(50), ReconnectDelayMax = TimeSpan.FromSeconds(1),
-            }));
-            await listener._connection.WaitConnectedAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            await listener._connection.SubscribeAsync(filter);
-            listener._reader = Task.Run(listener.ReadAsync);
-            return listener;
-        }
-
-        public List<T> Snapshot()
-        {
-            lock (_received)
-            {
-                return [.. _received];
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _reader;
-            _connection.Dispose();
-            _stop.Dispose();
-        }
-
-        private async Task ReadAsync()
-        {
-            try
-            {
-                await foreach (MqttMessage m in _connection.Messages.ReadAllAsync(_stop.Token))
-                {
-                    ContractParseResult<T> parsed = ContractParser.Parse<T>(m.Payload);
-                    Assert.True(parsed.IsValid, $"a {typeof(T).Name} that does not parse on {m.Topic}: {parsed.Rejection}");
-                    lock (_received)
-                    {
-                        _received.Add(parsed.Message!);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
     }
 }

@@ -183,7 +183,7 @@ public sealed class MqttDeliveryTests : IDisposable
     public async Task A_discrepancy_s_evidence_photo_reaches_the_cloud_after_its_event()
     {
         using MosquittoBroker broker = MosquittoBroker.Start(new Dictionary<string, string> { ["s042"] = "store-pw", ["cloud"] = "cloud-pw" });
-        await using CloudListener cloud = await CloudListener.StartAsync(broker.Port);
+        await using TopicListener cloud = await TopicListener.StartAsync(broker.Port, "cloud", "cloud-pw", "edgeinv/s042/#", clientId: "cloud-test");
         string video = TestSupport.MakeVideo(_dir.Path, "shelf", [SamplePhotos.Load("shelf_val_400")], secondsPerFrame: 2);
         await using (AgentRun run = await AgentRun.StartAsync(_dir, EvidenceConfig(broker.Port, video)))
         {
@@ -214,7 +214,7 @@ public sealed class MqttDeliveryTests : IDisposable
     public async Task An_evidence_crop_too_large_to_send_stays_on_the_device_and_its_event_still_goes_out()
     {
         using MosquittoBroker broker = MosquittoBroker.Start(new Dictionary<string, string> { ["s042"] = "store-pw", ["cloud"] = "cloud-pw" });
-        await using CloudListener cloud = await CloudListener.StartAsync(broker.Port);
+        await using TopicListener cloud = await TopicListener.StartAsync(broker.Port, "cloud", "cloud-pw", "edgeinv/s042/#", clientId: "cloud-test");
         // Noise does not compress: the zone's crop of this frame is well over 512 KiB as a JPEG.
         var noise = new BgrImage(2000, 1500);
         new Random(11).NextBytes(noise.Pixels);
@@ -262,71 +262,6 @@ public sealed class MqttDeliveryTests : IDisposable
         cmd.CommandText = "SELECT COUNT(*) FROM outbox WHERE topic LIKE $pattern";
         cmd.Parameters.AddWithValue("$pattern", $"%/{leaf}/%");
         return (long)cmd.ExecuteScalar()!;
-    }
-
-    /// <summary>The cloud's side: a subscription to everything store s042 publishes, kept in arrival order.</summary>
-    private sealed class CloudListener : IAsyncDisposable
-    {
-        private readonly MqttConnection _connection;
-        private readonly List<MqttMessage> _received = [];
-        private readonly CancellationTokenSource _stop = new();
-        private Task _reader = Task.CompletedTask;
-
-        private CloudListener(MqttConnection connection) => _connection = connection;
-
-        public static async Task<CloudListener> StartAsync(int port)
-        {
-            var listener = new CloudListener(new MqttConnection(new MqttConnectionOptions
-            {
-                Host = "127.0.0.1", Port = port, ClientId = "cloud-test", Username = "cloud", Password = "cloud-pw",
-                ReconnectDelayMin = TimeSpan.FromMilliseconds(50), ReconnectDelayMax = TimeSpan.FromSeconds(1),
-            }));
-            await listener._connection.WaitConnectedAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            await listener._connection.SubscribeAsync("edgeinv/s042/#");
-            listener._reader = Task.Run(listener.ReadAsync);
-            return listener;
-        }
-
-        public bool Any(Func<MqttMessage, bool> match)
-        {
-            lock (_received)
-            {
-                return _received.Any(match);
-            }
-        }
-
-        public List<MqttMessage> Snapshot()
-        {
-            lock (_received)
-            {
-                return [.. _received];
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _reader;
-            _connection.Dispose();
-            _stop.Dispose();
-        }
-
-        private async Task ReadAsync()
-        {
-            try
-            {
-                await foreach (MqttMessage m in _connection.Messages.ReadAllAsync(_stop.Token))
-                {
-                    lock (_received)
-                    {
-                        _received.Add(m);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
     }
 
     private static ScannerCount Count(int quantity) => new()
