@@ -195,14 +195,33 @@ public sealed partial class IngestWorker : BackgroundService
                 default:
                     _results["refused"].Inc();
                     _metrics.IngestRefused.WithLabels(o.Reason ?? "unknown").Inc();
-                    LogRefused(_log, inbound[i].Topic, o.Reason ?? "unknown", o.Detail ?? "");
+                    LogRefusedThrottled(inbound[i].Topic, o.Reason ?? "unknown", o.Detail ?? "");
                     break;
             }
         }
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "refused a message on {Topic}: {Reason}: {Detail}")]
-    private static partial void LogRefused(ILogger logger, string topic, string reason, string detail);
+    /// <summary>
+    /// One log line per refusal reason every 10 s at most, with how many were not logged since: a misconfigured device
+    /// sending bad messages all day fills the dead-letter table (bounded) and the counters, not the log.
+    /// </summary>
+    private void LogRefusedThrottled(string topic, string reason, string detail)
+    {
+        long now = Environment.TickCount64;
+        (long last, int quiet) = _refusalLog.GetValueOrDefault(reason, (long.MinValue, 0));
+        if (now - last < 10_000)
+        {
+            _refusalLog[reason] = (last, quiet + 1);
+            return;
+        }
+        _refusalLog[reason] = (now, 0);
+        LogRefused(_log, topic, reason, detail, quiet);
+    }
+
+    private readonly Dictionary<string, (long LastLogged, int NotLogged)> _refusalLog = new(StringComparer.Ordinal);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "refused a message on {Topic}: {Reason}: {Detail} ({NotLogged} more of this reason since the last line)")]
+    private static partial void LogRefused(ILogger logger, string topic, string reason, string detail, int notLogged);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "a batch of {Count} messages failed to commit ({Reason}); retrying them one at a time")]
     private static partial void LogBatchFailed(ILogger logger, int count, string reason);
