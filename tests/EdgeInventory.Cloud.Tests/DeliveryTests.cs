@@ -214,3 +214,68 @@ public sealed class DeliveryTests
         Assert.Contains("broker", why, StringComparison.Ordinal);
     }
 }
+
+public sealed class EventStreamTests
+{
+    private static async Task<List<(long Id, JsonElement Data)>> ReadEventsAsync(HttpClient http, long? lastEventId, int count)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/events");
+        if (lastEventId is { } id)
+        {
+            request.Headers.Add("Last-Event-ID", id.ToString(CultureInfo.InvariantCulture));
+        }
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+        var events = new List<(long, JsonElement)>();
+        long current = 0;
+        while (events.Count < count)
+        {
+            string? line = await reader.ReadLineAsync(cts.Token);
+            if (line is null)
+            {
+                break;
+            }
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                current = long.Parse(line[4..], CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                events.Add((current, JsonDocument.Parse(line[6..]).RootElement.Clone()));
+            }
+        }
+        return events;
+    }
+
+    [Fact]
+    public async Task Streams_share_one_feed_and_a_reconnect_with_Last_Event_ID_gets_what_it_missed()
+    {
+        await using CloudTestSystem system = await CloudTestSystem.StartAsync();
+        MqttConnection store = await system.ClientAsync("s001");
+        using HttpClient http = system.Http(CloudTestSystem.HeadOfficeKey);
+
+        // Two streams at once see the same first alert.
+        Task<List<(long Id, JsonElement Data)>> first = ReadEventsAsync(http, null, 1);
+        Task<List<(long Id, JsonElement Data)>> second = ReadEventsAsync(http, null, 1);
+        // Both streams have joined the feed before the event.
+        Assert.True(await CloudTestSystem.WaitUntilAsync(async () => (await http.GetStringAsync("/metrics")).Contains("edgeinv_cloud_event_stream_clients 2", StringComparison.Ordinal)));
+        Guid id = EventIds.NewId();
+        DiscrepancyEvent start = CloudTestSystem.Discrepancy("s001", DiscrepancyPhase.Start, id);
+        await CloudTestSystem.PublishAsync(store, CloudTestSystem.Topic(start), ContractParser.Serialize(start));
+        (long seen, JsonElement opened) = Assert.Single(await first);
+        Assert.Equal(seen, Assert.Single(await second).Id);
+        Assert.Equal("opened", opened.GetProperty("action").GetString());
+
+        // While no stream is open the alert is updated and resolved; a reconnect from the last id gets both, in order.
+        DiscrepancyEvent update = CloudTestSystem.Discrepancy("s001", DiscrepancyPhase.Update, id, severity: Severity.Critical);
+        await CloudTestSystem.PublishAsync(store, CloudTestSystem.Topic(update), ContractParser.Serialize(update));
+        DiscrepancyEvent end = CloudTestSystem.Discrepancy("s001", DiscrepancyPhase.End, id);
+        await CloudTestSystem.PublishAsync(store, CloudTestSystem.Topic(end), ContractParser.Serialize(end));
+        Assert.True(await CloudTestSystem.WaitUntilAsync(async () =>
+            (await (await http.GetAsync($"/api/v1/alerts?state=resolved")).Content.ReadAsStringAsync()).Contains("resolved", StringComparison.Ordinal)));
+        List<(long Id, JsonElement Data)> missed = await ReadEventsAsync(http, seen, 2);
+        Assert.Equal(["updated", "resolved"], missed.Select(e => e.Data.GetProperty("action").GetString()));
+        Assert.True(missed[0].Id > seen && missed[1].Id > missed[0].Id);
+    }
+}
