@@ -69,7 +69,9 @@ internal static class ZonePage
         }
         else
         {
-            sb.Append(ZoneChart.Render(history, zone?.ExpectedUnits, discrepancies, from, now, clock));
+            // The zone row keeps expected units once an import or a discrepancy named them; else the latest discrepancy's figure.
+            int? expected = zone?.ExpectedUnits ?? discrepancies.FirstOrDefault(d => d.ExpectedUnits is not null)?.ExpectedUnits;
+            sb.Append(ZoneChart.Render(history, expected, discrepancies, from, now, clock));
         }
 
         sb.Append("<h2>Latest evidence photo</h2>");
@@ -146,7 +148,9 @@ internal static class ZoneChart
     public static string Render(IReadOnlyList<CountPoint> points, int? expected, IReadOnlyList<DiscrepancyRecord> discrepancies, DateTimeOffset from, DateTimeOffset to, StoreClock clock)
     {
         IReadOnlyList<CountPoint> shown = Thin(points, 800);
-        double max = Math.Max(1, Math.Max(shown.Max(p => Math.Max(p.Units, p.Facings)), expected ?? 0)) * 1.1;
+        int highest = Math.Max(1, Math.Max(shown.Max(p => Math.Max(p.Units, p.Facings)), expected ?? 0));
+        int step = NiceStep(highest / 4.0);
+        double max = step * (int)Math.Ceiling((highest + 0.5) / step);
         double plotW = Width - Left - Right, plotH = Height - TopPad - Bottom;
         double span = Math.Max(1, (to - from).TotalMilliseconds);
         string X(DateTimeOffset t) => (Left + (plotW * Math.Clamp((t - from).TotalMilliseconds / span, 0, 1))).ToString("0.#", CultureInfo.InvariantCulture);
@@ -160,16 +164,15 @@ internal static class ZoneChart
             double w = double.Parse(x2, CultureInfo.InvariantCulture) - double.Parse(x1, CultureInfo.InvariantCulture);
             sb.Append(CultureInfo.InvariantCulture, $"<rect class=\"band {(d.Kind == "outOfStock" ? "empty" : "low")}\" x=\"{x1}\" y=\"{TopPad}\" width=\"{Math.Max(1.5, w):0.#}\" height=\"{plotH:0.#}\"><title>{Html.E(d.Kind)} from {Html.E(clock.Local(d.StartedAt).ToString("MM-dd HH:mm", CultureInfo.InvariantCulture))}</title></rect>");
         }
-        for (int i = 0; i <= 4; i++)
+        for (int v = 0; v <= max; v += step)
         {
-            double v = max / 1.1 * i / 4;
             sb.Append(CultureInfo.InvariantCulture, $"<line class=\"gridline\" x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Y(v)}\" y2=\"{Y(v)}\"/><text class=\"tick\" x=\"{Left - 6}\" y=\"{Y(v)}\" text-anchor=\"end\" dy=\"4\">{v:0}</text>");
         }
         string format = (to - from).TotalDays > 2 ? "MM-dd" : "HH:mm";
         for (int i = 0; i <= 6; i++)
         {
             DateTimeOffset t = from + ((to - from) * i / 6);
-            sb.Append(CultureInfo.InvariantCulture, $"<text class=\"tick\" x=\"{X(t)}\" y=\"{Height - Bottom + 16}\" text-anchor=\"middle\">{clock.Local(t).ToString(format, CultureInfo.InvariantCulture)}</text>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text class=\"tick\" x=\"{X(t)}\" y=\"{Height - Bottom + 16}\" text-anchor=\"{(i == 0 ? "start" : i == 6 ? "end" : "middle")}\">{clock.Local(t).ToString(format, CultureInfo.InvariantCulture)}</text>");
         }
         sb.Append(CultureInfo.InvariantCulture, $"<text class=\"tick\" x=\"{Width - Right}\" y=\"{Height - 6}\" text-anchor=\"end\">time ({Html.E(clock.Label)})</text>");
         if (expected is { } e)
@@ -198,6 +201,23 @@ internal static class ZoneChart
           .Append(expected is null ? "" : " <span class=\"key expected\">expected</span>")
           .Append(" <span class=\"key band-empty\">out of stock</span> <span class=\"key band-low\">other shortage</span></figcaption></figure>");
         return sb.ToString();
+    }
+
+    /// <summary>1, 2, 5, 10, 20, 50… at or above <paramref name="rough"/>.</summary>
+    private static int NiceStep(double rough)
+    {
+        int step = 1;
+        while (true)
+        {
+            foreach (int m in new[] { 1, 2, 5 })
+            {
+                if (step * m >= rough)
+                {
+                    return step * m;
+                }
+            }
+            step *= 10;
+        }
     }
 
     /// <summary>At most about <paramref name="target"/> points: each bucket keeps its lowest and highest count, so a dip is never smoothed away.</summary>
