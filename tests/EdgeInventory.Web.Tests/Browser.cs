@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace EdgeInventory.Web.Tests;
 
 /// <summary>
-/// Debian's chromium (<c>/usr/bin/chromium</c>, installed by <c>tools/edgeinv test cloud</c>), headless, driven by
+/// Debian's chromium (<c>/usr/bin/chromium</c>, installed by <c>tools/edgeinv test</c>), headless, driven by
 /// Playwright; started once for a test class. No browser is ever downloaded.
 /// </summary>
 public sealed class ChromiumFixture : IAsyncLifetime
@@ -18,7 +18,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
     {
         if (!File.Exists(ExecutablePath))
         {
-            throw new InvalidOperationException($"{ExecutablePath} is missing: install Debian's chromium (apt-get install chromium; tools/edgeinv test cloud does it)");
+            throw new InvalidOperationException($"{ExecutablePath} is missing: install Debian's chromium (apt-get install chromium; tools/edgeinv test does it)");
         }
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
