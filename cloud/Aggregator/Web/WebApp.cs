@@ -23,7 +23,8 @@ public static class WebApp
     public static void MapWebApp(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        RouteGroupBuilder web = app.MapGroup("");
+        // Pages, not API: kept out of the OpenAPI document.
+        RouteGroupBuilder web = app.MapGroup("").ExcludeFromDescription();
         web.AddEndpointFilter(async (context, next) =>
         {
             IHeaderDictionary h = context.HttpContext.Response.Headers;
