@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-// bench cloud [--events N] [--postgres] [--quick] [--only ingest|alerts|overview] [--json] ...
+// bench cloud [--events N] [--postgres] [--quick] [--only ingest|alerts|overview|web] [--json] ...
 // The aggregator in this process (CloudHost, as `edgeinv-cloud` runs it) against a real mosquitto with the deployment
 // ACL, SQLite in a temp folder or (--postgres) a PostgreSQL started for the run.
 // 1. ingest: store publishers (one MQTT connection per store, QoS 1, 100 in flight each) send N discrepancy events as
@@ -26,6 +26,8 @@ using Microsoft.Extensions.DependencyInjection;
 //    server-sent event on GET /api/v1/events.
 // 3. overview: S stores × Z zones written straight into the tables, then sequential GET /api/v1/stores and
 //    GET /api/v1/stores/{id}.
+// 4. web: the same seeded chain, the web app's pages as a browser gets them (HTML with the data in it): GET / (the
+//    chain overview) and GET /stores/{id} (the stock map).
 var eventsOption = ToolCommandLine.Number("--events", 3, 5_000_000, 20_000, "discrepancy events per run (start, update and end of events/3 discrepancies)");
 var storesOption = ToolCommandLine.Number("--stores", 1, 500, 20, "publishing stores (one MQTT connection each)");
 var alertShareOption = ToolCommandLine.Number("--alert-share", 0.0, 1.0, 0.05, "share of discrepancies that are paged shortages (open and resolve an alert)");
@@ -38,8 +40,8 @@ var timeoutOption = ToolCommandLine.Number("--timeout", 1, 3600, 300, "seconds a
 var pgOptionsOption = new Option<string?>("--pg-options") { Description = "extra Npgsql connection-string keywords, for profiling (e.g. \"Max Auto Prepare=64\")", HelpName = "KEYWORDS" };
 var postgresOption = new Option<bool>("--postgres") { Description = "PostgreSQL (Debian's, started in a temp folder, fsync on) instead of SQLite" };
 var quickOption = new Option<bool>("--quick") { Description = "a short run: 3,000 events, 5 stores, 100 seeded stores, 50 requests (explicit options still win)" };
-var onlyOption = new Option<string?>("--only") { Description = "run one part only", HelpName = "ingest|alerts|overview" };
-onlyOption.AcceptOnlyFromAmong("ingest", "alerts", "overview");
+var onlyOption = new Option<string?>("--only") { Description = "run one part only", HelpName = "ingest|alerts|overview|web" };
+onlyOption.AcceptOnlyFromAmong("ingest", "alerts", "overview", "web");
 var jsonOption = new Option<bool>("--json") { Description = "the figures as JSON on stdout instead of the table (progress stays on stderr)" };
 var root = new RootCommand("tools/edgeinv bench cloud: the cloud aggregator's ingest rate, alert latency (MQTT and SSE) and chain-overview read time, in process against a real mosquitto (SQLite, or PostgreSQL with --postgres).")
 {
@@ -71,6 +73,7 @@ bool postgres = parsed.GetValue(postgresOption);
 string? only = parsed.GetValue(onlyOption);
 bool json = parsed.GetValue(jsonOption);
 bool Runs(string part) => only is null || only == part;
+bool chainSeeded = false;
 
 var results = new Dictionary<string, object?>
 {
@@ -164,6 +167,10 @@ try
     if (Runs("overview"))
     {
         await OverviewAsync();
+    }
+    if (Runs("web"))
+    {
+        await WebAsync();
     }
 }
 catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or MqttException)
@@ -309,12 +316,22 @@ async Task AlertsAsync(int rate)
 }
 
 // --- 3. chain overview ---
-async Task OverviewAsync()
+async Task SeedChainAsync(string part)
 {
-    Progress($"overview: seeding {chainStores:N0} stores × {zones} zones straight into the tables");
+    if (chainSeeded)
+    {
+        return;
+    }
+    Progress($"{part}: seeding {chainStores:N0} stores × {zones} zones straight into the tables");
     var seedClock = Stopwatch.StartNew();
     await OverviewSeed.SeedAsync(database, chainStores, zones);
-    Progress($"overview: seeded in {seedClock.Elapsed.TotalSeconds:0.0} s; {requests} sequential GETs each");
+    chainSeeded = true;
+    Progress($"{part}: seeded in {seedClock.Elapsed.TotalSeconds:0.0} s; {requests} sequential GETs each");
+}
+
+async Task OverviewAsync()
+{
+    await SeedChainAsync("overview");
     (double[] list, int listBytes, int listStores) = await TimeGetsAsync("/api/v1/stores");
     (double[] detail, int detailBytes, _) = await TimeGetsAsync($"/api/v1/stores/{OverviewSeed.StoreId(0)}");
     results["overview"] = new Dictionary<string, object?>
@@ -330,6 +347,42 @@ async Task OverviewAsync()
         ["storeDetailBytes"] = detailBytes,
         ["targetStoresP95Ms"] = 100,
     };
+}
+
+// --- 4. web app pages ---
+async Task WebAsync()
+{
+    await SeedChainAsync("web");
+    (double[] overview, int overviewBytes) = await TimeHtmlAsync("/");
+    (double[] map, int mapBytes) = await TimeHtmlAsync($"/stores/{OverviewSeed.StoreId(0)}");
+    results["web"] = new Dictionary<string, object?>
+    {
+        ["seededStores"] = chainStores,
+        ["zonesPerStore"] = zones,
+        ["requests"] = requests,
+        ["overviewHtmlMs"] = Percentiles(overview),
+        ["overviewHtmlBytes"] = overviewBytes,
+        ["storeMapHtmlMs"] = Percentiles(map),
+        ["storeMapHtmlBytes"] = mapBytes,
+        ["targetOverviewMs"] = 1000,
+        ["targetStoreMapMs"] = 500,
+    };
+}
+
+async Task<(double[] Ms, int Bytes)> TimeHtmlAsync(string path)
+{
+    int bytes = 0;
+    for (int i = 0; i < 5; i++)
+    {
+        bytes = (await GetAsync(path)).Body.Length;
+    }
+    var times = new double[requests];
+    for (int i = 0; i < requests; i++)
+    {
+        times[i] = (await GetAsync(path)).Ms;
+    }
+    Array.Sort(times);
+    return (times, bytes);
 }
 
 async Task<(double[] Ms, int Bytes, int Items)> TimeGetsAsync(string path)

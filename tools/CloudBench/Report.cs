@@ -48,6 +48,11 @@ internal static class Report
             t.AppendLine(Line($"GET /api/v1/stores/{{id}} ({o["zonesPerStore"]} zones)", P(o["storeDetailMs"], p99: false)));
             t.AppendLine(Line("  seeded by", "direct SQL"));
         }
+        if (results.GetValueOrDefault("web") is Dictionary<string, object?> w)
+        {
+            t.AppendLine(Line($"web GET / ({w["seededStores"]} stores, HTML with data)", P(w["overviewHtmlMs"], p99: false), "p95 ≤ 1000", Met(P95(w["overviewHtmlMs"]) <= 1000)));
+            t.AppendLine(Line($"web GET /stores/{{id}} (stock map, {w["zonesPerStore"]} zones)", P(w["storeMapHtmlMs"], p99: false), "p95 ≤ 500", Met(P95(w["storeMapHtmlMs"]) <= 500)));
+        }
         if (results.GetValueOrDefault("error") is string error)
         {
             t.AppendLine("  failed: " + error);

@@ -9,7 +9,7 @@ cloud_dll() { echo "$EDGEINV_ROOT/cloud/Aggregator/bin/$EDGEINV_CONFIGURATION/ne
 
 # Its tests start a real mosquitto and a real PostgreSQL.
 test_needs_cloud() {
-    ensure_apt mosquitto mosquitto-clients postgresql
+    ensure_apt mosquitto mosquitto-clients postgresql chromium
 }
 
 usage_cloud() {

@@ -6,6 +6,7 @@ using EdgeInventory.Cloud.Configuration;
 using EdgeInventory.Cloud.Ingest;
 using EdgeInventory.Cloud.State;
 using EdgeInventory.Cloud.Storage;
+using EdgeInventory.Cloud.Web;
 using EdgeInventory.Tools;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -181,6 +182,7 @@ public static partial class CloudHost
             await Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(http.Response.Body, ct).ConfigureAwait(false);
         });
         app.MapCloudApi();
+        app.MapWebApp();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
