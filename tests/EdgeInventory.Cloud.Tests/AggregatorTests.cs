@@ -353,6 +353,12 @@ public abstract class AggregatorTests
         JsonElement detail = await GetJsonAsync(ho, "/api/v1/stores/s001");
         JsonElement zone = detail.GetProperty("zones")[0];
         Assert.Equal(9, zone.GetProperty("units").GetInt32());
+        Assert.Equal(JsonValueKind.Null, zone.GetProperty("expectedUnits").ValueKind);
+        DiscrepancyEvent low = CloudTestSystem.Discrepancy("s001", DiscrepancyPhase.Start, EventIds.NewId(), sku: "111", kind: DiscrepancyKind.BelowMinimum);
+        await CloudTestSystem.PublishAsync(store, CloudTestSystem.Topic(low), ContractParser.Serialize(low));
+        Assert.True(await CloudTestSystem.WaitUntilAsync(async () =>
+            (await GetJsonAsync(ho, "/api/v1/stores/s001")).GetProperty("zones")[0].GetProperty("expectedUnits").ValueKind == JsonValueKind.Number),
+            "the zone did not take the expected units its discrepancy event names");
         Assert.Equal(1.0, detail.GetProperty("summary").GetProperty("availabilityNow").GetDouble());
         JsonElement history = await GetJsonAsync(ho, "/api/v1/stores/s001/zone-history?location=s001/A1/B1/S1&sku=111");
         Assert.Equal([4, 9], history.EnumerateArray().Select(p => p.GetProperty("units").GetInt32()));

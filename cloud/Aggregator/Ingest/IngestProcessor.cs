@@ -167,6 +167,13 @@ public sealed class IngestProcessor
             return IngestOutcome.Duplicate;
         }
 
+        if (e.LocationId is not null && (e.ExpectedUnits is not null || e.PlannedFacings is not null))
+        {
+            // What the edge expects at the zone (its planogram and the cloud's imports): the stock map shows it.
+            s.Execute("UPDATE zones SET expected_units = COALESCE(@eu, expected_units), planned_facings = COALESCE(@pf, planned_facings) WHERE store_id = @s AND location_id = @l AND sku = @sku",
+                ("@eu", e.ExpectedUnits), ("@pf", e.PlannedFacings), ("@s", e.StoreId), ("@l", e.LocationId), ("@sku", e.Sku ?? ""));
+        }
+
         string? state;
         long lastEventAt;
         using (var r = s.Query("SELECT state, last_event_at FROM discrepancies WHERE discrepancy_id = @d", ("@d", did)))
