@@ -32,6 +32,7 @@ public static partial class CloudHost
     {
         Description = "the aggregator's JSON configuration (cloud/Aggregator/cloud.example.json); without it, embedded defaults; EDGEINV_ environment variables override either",
         HelpName = "FILE",
+        Recursive = true,
     };
 
     public static async Task<int> RunAsync(string[] args)
@@ -39,6 +40,7 @@ public static partial class CloudHost
         var root = new RootCommand("The EdgeInventory cloud aggregator: ingest from every store, chain-wide stock state, shortage alerts, REST API (cloud/Aggregator/README.md).")
         {
             ConfigFile,
+            Forecasts.ForecastCommand.Create(ConfigFile),
         };
         ParseResult? parsed = ToolCommandLine.Parse(root, "edgeinv-cloud", args, Console.Error);
         if (parsed is null)
@@ -136,6 +138,8 @@ public static partial class CloudHost
         services.AddHostedService<IngestWorker>();
         services.AddHostedService<AlertDeliveryWorker>();
         services.AddHostedService<RetentionWorker>();
+        services.AddSingleton<Forecasts.ForecastRunner>();
+        services.AddHostedService<Forecasts.ForecastScheduler>();
         services.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddProblemDetails();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
