@@ -38,12 +38,12 @@ public static class ForecastImports
         List<SaleRecord> sales;
         try
         {
-            sales = PosSalesCsvReader.Read(new StringReader(text), "line");
+            sales = PosSalesCsvReader.Read(new StringReader(text), "body");
         }
         catch (InvalidDataException e)
         {
-            // The reader says "line:N: reason" (its source name is "line").
-            throw new ForecastImportException(e.Message.StartsWith("line:", StringComparison.Ordinal) ? "line " + e.Message["line:".Length..] : e.Message);
+            // The reader says "body:N: reason"; the API says "line N: reason" like the other import.
+            throw new ForecastImportException(System.Text.RegularExpressions.Regex.Replace(e.Message, @"^body:(\d+):", "line $1:", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1)), e);
         }
         if (sales.Count == 0)
         {
