@@ -42,13 +42,16 @@ public static partial class CloudHost
             ConfigFile,
             Forecasts.ForecastCommand.Create(ConfigFile),
         };
+        // A root with subcommands needs an action of its own to run without one; the server starts below instead.
+        root.SetAction(_ => 0);
         ParseResult? parsed = ToolCommandLine.Parse(root, "edgeinv-cloud", args, Console.Error);
         if (parsed is null)
         {
             return ToolCommandLine.UsageError;
         }
-        if (parsed.Action is not null)
+        if (parsed.Action is not null && parsed.Action != root.Action)
         {
+            // --help, --version or a subcommand (forecast); the root's own action is the server below.
             return ToolCommandLine.Invoke(parsed, Console.Out, Console.Error);
         }
 
