@@ -8,6 +8,7 @@ using EdgeInventory.Cloud.Hosting;
 using EdgeInventory.Cloud.Storage;
 using EdgeInventory.Forecasting.Batch;
 using EdgeInventory.Forecasting.Demand;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeInventory.Cloud.Tests;
@@ -315,4 +316,21 @@ public sealed class PostgresForecastTests : ForecastTests, IClassFixture<Postgre
     }
 
     protected override string? Postgres => _fixture.Server.ConnectionString;
+}
+
+public class ForecastConfigurationTests
+{
+    [Theory]
+    [InlineData("Cloud:Forecasts:Partition", "3/3", "Cloud:Forecasts:Partition: partition '3/3' is not i/N")]
+    [InlineData("Cloud:Forecasts:Method", "magic", "Cloud:Forecasts:Method: unknown forecasting method 'magic'")]
+    [InlineData("Cloud:Forecasts:Horizon", "0", "Cloud:Forecasts:Horizon: 0 is outside 1..366")]
+    [InlineData("Cloud:Forecasts:ServiceLevel", "1", "Cloud:Forecasts:ServiceLevel: 1 is outside (0.5, 1)")]
+    [InlineData("Cloud:Forecasts:Censored", "Drop", "Cloud:Forecasts:Censored: 'Drop' is not one of Keep, Exclude, Interpolate, Impute")]
+    [InlineData("Cloud:Forecasts:Intervall", "1.00:00:00", "Cloud:Forecasts:Intervall: unknown key")]
+    public void Bad_forecast_configuration_is_refused_naming_the_key(string key, string value, string expected)
+    {
+        var e = Assert.Throws<Configuration.CloudConfigurationException>(() => Configuration.CloudConfiguration.Load(
+            new ConfigurationBuilder().AddInMemoryCollection([new KeyValuePair<string, string?>(key, value)]).Build(), Path.GetTempPath()));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
 }
