@@ -48,6 +48,14 @@ internal static class Report
             t.AppendLine(Line($"GET /api/v1/stores/{{id}} ({o["zonesPerStore"]} zones)", P(o["storeDetailMs"], p99: false)));
             t.AppendLine(Line("  seeded by", "direct SQL"));
         }
+        if (results.GetValueOrDefault("forecast") is Dictionary<string, object?> f)
+        {
+            double seconds = Convert.ToDouble(f["seconds"], CultureInfo.InvariantCulture);
+            t.AppendLine(Line($"forecast run, s ({f["series"]:N0} series × {f["historyDays"]} days)", $"{seconds:0.0}", "≤ 120", Met(seconds <= 120)));
+            t.AppendLine(Line("  CPU s this process", $"{f["cpuSecondsThisProcess"]:0.0}"));
+            t.AppendLine(Line("  censored days, series with a fallback", $"{f["censoredDays"]:N0}, {f["fallbacks"]:N0}"));
+            t.AppendLine(Line("  GET /recommendations?limit=100, ms", $"{f["firstPageMs"]:0}"));
+        }
         if (results.GetValueOrDefault("error") is string error)
         {
             t.AppendLine("  failed: " + error);
