@@ -29,6 +29,7 @@ public sealed class ForecastRunner : IDisposable
     private readonly CloudDatabase _database;
     private readonly ForecastOptions _options;
     private readonly TimeProvider _clock;
+    private const int WriteChunk = 2_000;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public ForecastRunner(CloudDatabase database, CloudOptions options, TimeProvider clock)
@@ -251,36 +252,45 @@ public sealed class ForecastRunner : IDisposable
         (string Source, int HistoryDays, int Censored, SkuParameters Parameters)[] meta)
     {
         int fallbacks = 0;
-        using SqlSession s = SqlSession.BeginAsync(_database).GetAwaiter().GetResult();
-        var planned = new HashSet<SeriesKey>(outcomes.Select(o => o.Key));
-        var stale = new List<SeriesKey>();
-        using (DbDataReader r = s.Query("SELECT store_id, sku FROM recommendations"))
+        SqlSession s = SqlSession.BeginAsync(_database).GetAwaiter().GetResult();
+        try
         {
-            while (r.Read())
+            var planned = new HashSet<SeriesKey>(outcomes.Select(o => o.Key));
+            var stale = new List<SeriesKey>();
+            using (DbDataReader r = s.Query("SELECT store_id, sku FROM recommendations"))
             {
-                var key = new SeriesKey(r.GetString(0), r.GetString(1));
-                if (partition.Contains(key) && !planned.Contains(key))
+                while (r.Read())
                 {
-                    stale.Add(key);
+                    var key = new SeriesKey(r.GetString(0), r.GetString(1));
+                    if (partition.Contains(key) && !planned.Contains(key))
+                    {
+                        stale.Add(key);
+                    }
                 }
             }
-        }
-        foreach (SeriesKey key in stale)
-        {
-            s.Execute("DELETE FROM recommendations WHERE store_id = @s AND sku = @k", ("@s", key.StoreId), ("@k", key.Sku));
-        }
-        long at = CloudDatabase.Ms(now);
-        for (int i = 0; i < outcomes.Length; i++)
-        {
-            BatchOutcome o = outcomes[i];
-            var m = meta[i];
-            if (o.Fallback is not null)
+            foreach (SeriesKey key in stale)
             {
-                fallbacks++;
+                s.Execute("DELETE FROM recommendations WHERE store_id = @s AND sku = @k", ("@s", key.StoreId), ("@k", key.Sku));
             }
-            (double low, double high) = o.MeanInterval(_options.IntervalLevel);
-            ReorderRecommendation r = o.Recommendation;
-            s.Execute("""
+            long at = CloudDatabase.Ms(now);
+            for (int i = 0; i < outcomes.Length; i++)
+            {
+                BatchOutcome o = outcomes[i];
+                var m = meta[i];
+                if (o.Fallback is not null)
+                {
+                    fallbacks++;
+                }
+                if (i > 0 && i % WriteChunk == 0)
+                {
+                    // Commit in chunks: on SQLite a run's write must not hold the one write lock ingest needs for seconds.
+                    s.Commit();
+                    s.Dispose();
+                    s = SqlSession.BeginAsync(_database).GetAwaiter().GetResult();
+                }
+                (double low, double high) = o.MeanInterval(_options.IntervalLevel);
+                ReorderRecommendation r = o.Recommendation;
+                s.Execute("""
                 INSERT INTO recommendations (store_id, sku, run_id, computed_at, demand_source, method, fallback, history_days, censored_days, horizon_days,
                     forecast_per_day, forecast_low, forecast_high, interval_level, on_hand, stockout_date, reorder_point, safety_stock, order_up_to, order_quantity,
                     pack_size, lead_time_days, service_level)
@@ -293,14 +303,19 @@ public sealed class ForecastRunner : IDisposable
                     order_up_to = excluded.order_up_to, order_quantity = excluded.order_quantity, pack_size = excluded.pack_size,
                     lead_time_days = excluded.lead_time_days, service_level = excluded.service_level
                 """,
-                ("@s", o.Key.StoreId), ("@k", o.Key.Sku), ("@run", runId), ("@at", at), ("@src", m.Source), ("@m", o.Method), ("@fb", o.Fallback),
-                ("@hd", m.HistoryDays), ("@cd", m.Censored), ("@h", o.Forecast.Length), ("@f", Finite(o.MeanPerDay)), ("@lo", Finite(low)), ("@hi", Finite(high)),
-                ("@il", _options.IntervalLevel), ("@oh", o.OnHand), ("@so", o.StockoutDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
-                ("@rop", Finite(r.ReorderPoint)), ("@ss", Finite(r.SafetyStock)), ("@upto", Finite(r.OrderUpTo)),
-                ("@q", Finite(ReplenishmentPlanner.RoundUpToPack(r.OrderQuantity, m.Parameters.PackSize))), ("@pack", m.Parameters.PackSize),
-                ("@lt", m.Parameters.LeadTimeDays), ("@sl", m.Parameters.ServiceLevel));
+                    ("@s", o.Key.StoreId), ("@k", o.Key.Sku), ("@run", runId), ("@at", at), ("@src", m.Source), ("@m", o.Method), ("@fb", o.Fallback),
+                    ("@hd", m.HistoryDays), ("@cd", m.Censored), ("@h", o.Forecast.Length), ("@f", Finite(o.MeanPerDay)), ("@lo", Finite(low)), ("@hi", Finite(high)),
+                    ("@il", _options.IntervalLevel), ("@oh", o.OnHand), ("@so", o.StockoutDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+                    ("@rop", Finite(r.ReorderPoint)), ("@ss", Finite(r.SafetyStock)), ("@upto", Finite(r.OrderUpTo)),
+                    ("@q", Finite(ReplenishmentPlanner.RoundUpToPack(r.OrderQuantity, m.Parameters.PackSize))), ("@pack", m.Parameters.PackSize),
+                    ("@lt", m.Parameters.LeadTimeDays), ("@sl", m.Parameters.ServiceLevel));
+            }
+            s.Commit();
         }
-        s.Commit();
+        finally
+        {
+            s.Dispose();
+        }
         return fallbacks;
     }
 

@@ -39,7 +39,9 @@ public sealed partial class ForecastScheduler(ForecastRunner runner, CloudDataba
             TimeSpan wait = next - clock.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, clock, stoppingToken).ConfigureAwait(false);
+                // At most a day at a time (Task.Delay takes under 25 days), then look again.
+                await Task.Delay(wait < TimeSpan.FromDays(1) ? wait : TimeSpan.FromDays(1), clock, stoppingToken).ConfigureAwait(false);
+                continue;
             }
             next = clock.GetUtcNow() + o.Interval;
             try
