@@ -12,7 +12,7 @@ namespace EdgeInventory.Cloud.Forecasts;
 
 /// <summary>What one run did.</summary>
 public sealed record ForecastRunSummary(string RunId, string Partition, DateOnly AsOf, int Series, int FromSales, int FromShelfCounts,
-    int WithoutHistory, int CensoredDays, int Fallbacks, double Seconds);
+    int WithoutHistory, int CensoredDays, int Fallbacks, double Seconds, double ReadSeconds, double PrepareSeconds, double ForecastSeconds, double WriteSeconds);
 
 /// <summary>A SKU's replenishment parameters as imported (<c>sku_parameters</c>).</summary>
 public sealed record SkuParameters(double LeadTimeDays, double LeadTimeStdDevDays, int ReviewPeriodDays, double ServiceLevel, int PackSize);
@@ -170,28 +170,53 @@ public sealed class ForecastRunner : IDisposable
                 ORDER BY store_id, location_id, sku, observed_at
                 """, ("@from", from), ("@to", to)))
             {
-                var counts = new List<ShelfCount>();
-                string? store = null, location = null, sku = null;
-                bool wanted = false;
-                while (r.Read())
+                // Reading and deriving overlap: this thread reads rows, another turns each shelf's counts into days.
+                using var shelves = new System.Collections.Concurrent.BlockingCollection<List<ShelfCount>>(boundedCapacity: 256);
+                Task derive = Task.Run(() =>
                 {
-                    string st = r.GetString(0), loc = r.GetString(1), k = r.GetString(2);
-                    if (st != store || loc != location || k != sku)
+                    foreach (List<ShelfCount> one in shelves.GetConsumingEnumerable())
                     {
-                        AddShelf(shelf, counts, calendar, firstDay, asOf);
-                        (store, location, sku) = (st, loc, k);
-                        wanted = partition.Contains(new SeriesKey(st, k));
+                        AddShelf(shelf, one, calendar, firstDay, asOf);
                     }
-                    if (wanted)
+                }, CancellationToken.None);
+                try
+                {
+                    var counts = new List<ShelfCount>();
+                    string? store = null, location = null, sku = null;
+                    bool wanted = false;
+                    while (r.Read())
                     {
-                        counts.Add(new ShelfCount(st, k, CloudDatabase.Time(r.GetInt64(3)), r.GetInt32(4)));
+                        string st = r.GetString(0), loc = r.GetString(1), k = r.GetString(2);
+                        if (st != store || loc != location || k != sku)
+                        {
+                            if (counts.Count > 0)
+                            {
+                                shelves.Add(counts, ct);
+                                counts = new List<ShelfCount>(counts.Count + 4);
+                            }
+                            (store, location, sku) = (st, loc, k);
+                            wanted = partition.Contains(new SeriesKey(st, k));
+                        }
+                        if (wanted)
+                        {
+                            counts.Add(new ShelfCount(store, sku!, CloudDatabase.Time(r.GetInt64(3)), r.GetInt32(4)));
+                        }
+                    }
+                    if (counts.Count > 0)
+                    {
+                        shelves.Add(counts, ct);
                     }
                 }
-                AddShelf(shelf, counts, calendar, firstDay, asOf);
+                finally
+                {
+                    shelves.CompleteAdding();
+                    derive.GetAwaiter().GetResult();
+                }
             }
         }
         ct.ThrowIfCancellationRequested();
 
+        double readSeconds = watch.Elapsed.TotalSeconds;
         Dictionary<SeriesKey, DailyDemand> fromSales = DemandSignal.FromSales(sales, calendar, firstDay, asOf);
         foreach (DailyDemand d in fromSales.Values)
         {
@@ -243,9 +268,13 @@ public sealed class ForecastRunner : IDisposable
         }
         ct.ThrowIfCancellationRequested();
 
+        double prepareSeconds = watch.Elapsed.TotalSeconds;
         BatchOutcome[] outcomes = ReplenishmentBatch.Run(series, MethodCatalog.Create(_options.Method), _options.Horizon, _options.Threads == 0 ? -1 : _options.Threads);
+        double forecastSeconds = watch.Elapsed.TotalSeconds;
         int fallbacks = Write(partition, runId, now, outcomes, meta);
-        return new ForecastRunSummary(runId, partition.ToString(), asOf, outcomes.Length, salesCount, shelfCount, none, censoredTotal, fallbacks, watch.Elapsed.TotalSeconds);
+        double total = watch.Elapsed.TotalSeconds;
+        return new ForecastRunSummary(runId, partition.ToString(), asOf, outcomes.Length, salesCount, shelfCount, none, censoredTotal, fallbacks, total,
+            readSeconds, prepareSeconds - readSeconds, forecastSeconds - prepareSeconds, total - forecastSeconds);
     }
 
     private int Write(SeriesPartition partition, string runId, DateTimeOffset now, BatchOutcome[] outcomes,
@@ -342,7 +371,6 @@ public sealed class ForecastRunner : IDisposable
                 total.Quantity[t] += demand.Quantity[t];
             }
         }
-        counts.Clear();
     }
 
     /// <summary>Each store's IANA zone where it has a valid one; UTC otherwise.</summary>
