@@ -165,7 +165,7 @@ public static class CloudOptionsValidator
         }
         catch (ArgumentException e)
         {
-            problems.Add($"Cloud:Forecasts:{(e.ParamName == "name" ? "Method" : "Partition")}: {e.Message}");
+            problems.Add($"Cloud:Forecasts:{(e.ParamName == "name" ? "Method" : "Partition")}: {Forecasts.ForecastRunner.Reason(e)}");
         }
         return problems;
     }

@@ -29,7 +29,7 @@ public static class ForecastCommand
             }
             catch (ArgumentException e)
             {
-                r.AddError("--partition: " + e.Message);
+                r.AddError("--partition: " + ForecastRunner.Reason(e));
             }
         });
         var command = new Command("forecast", "Run the demand forecast and reorder recommendations once, for one partition, into the aggregator's database")

@@ -56,7 +56,7 @@ public static class ForecastEndpoints
             }
             catch (ArgumentException e)
             {
-                return ApiEndpoints.Problem(http, StatusCodes.Status400BadRequest, "bad request", e.Message);
+                return ApiEndpoints.Problem(http, StatusCodes.Status400BadRequest, "bad request", ForecastRunner.Reason(e));
             }
             ForecastRunSummary summary = await runner.RunAsync(part, "api:" + ApiEndpoints.Caller(http).Name, cancellationToken: ct).ConfigureAwait(false);
             return Results.Ok(summary);

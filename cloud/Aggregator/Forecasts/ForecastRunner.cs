@@ -42,6 +42,13 @@ public sealed class ForecastRunner : IDisposable
 
     public void Dispose() => _gate.Dispose();
 
+    /// <summary>An argument error's message without the "(Parameter 'x')" .NET appends: it is said to people, not to code.</summary>
+    public static string Reason(ArgumentException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+    }
+
     /// <summary>Runs (waiting for a run already going in this process). <paramref name="censored"/> overrides the configured treatment.</summary>
     public async Task<ForecastRunSummary> RunAsync(SeriesPartition partition, string trigger, CensoredDemandTreatment? censored = null, CancellationToken cancellationToken = default)
     {
