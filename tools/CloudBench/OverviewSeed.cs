@@ -65,7 +65,7 @@ internal static class OverviewSeed
 
     private static string Sku(int zone) => $"731{zone:D10}";
 
-    private static void Insert(SqlSession s, string tableAndColumns, List<object?[]> rows)
+    internal static void Insert(SqlSession s, string tableAndColumns, List<object?[]> rows)
     {
         for (int first = 0; first < rows.Count; first += RowsPerStatement)
         {

@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-// bench cloud [--events N] [--postgres] [--quick] [--only ingest|alerts|overview|web] [--json] ...
+// bench cloud [--events N] [--postgres] [--quick] [--only ingest|alerts|overview|web|forecast] [--json] ...
 // The aggregator in this process (CloudHost, as `edgeinv-cloud` runs it) against a real mosquitto with the deployment
 // ACL, SQLite in a temp folder or (--postgres) a PostgreSQL started for the run.
 // 1. ingest: store publishers (one MQTT connection per store, QoS 1, 100 in flight each) send N discrepancy events as
@@ -28,6 +28,8 @@ using Microsoft.Extensions.DependencyInjection;
 //    GET /api/v1/stores/{id}.
 // 4. web: the same seeded chain, the web app's pages as a browser gets them (HTML with the data in it): GET / (the
 //    chain overview) and GET /stores/{id} (the stock map).
+// 5. forecast (only with --only forecast): S store × SKU series with a history of shelf counts written straight into the
+//    tables, then one forecast run over all of them (ForecastRunner, as POST /api/v1/forecast-runs runs it), timed.
 var eventsOption = ToolCommandLine.Number("--events", 3, 5_000_000, 20_000, "discrepancy events per run (start, update and end of events/3 discrepancies)");
 var storesOption = ToolCommandLine.Number("--stores", 1, 500, 20, "publishing stores (one MQTT connection each)");
 var alertShareOption = ToolCommandLine.Number("--alert-share", 0.0, 1.0, 0.05, "share of discrepancies that are paged shortages (open and resolve an alert)");
@@ -36,16 +38,18 @@ var batchOption = ToolCommandLine.OptionalNumber("--batch", 1, 10_000, "Cloud:In
 var chainStoresOption = ToolCommandLine.Number("--chain-stores", 1, 100_000, 1_000, "stores seeded for the overview run");
 var zonesOption = ToolCommandLine.Number("--zones", 1, 10_000, 200, "zones per seeded store");
 var requestsOption = ToolCommandLine.Number("--requests", 1, 100_000, 200, "sequential GETs per endpoint in the overview run");
+var seriesOption = ToolCommandLine.Number("--series", 1, 10_000_000, 100_000, "store × SKU series seeded for the forecast run (100 SKUs a store)");
+var historyOption = ToolCommandLine.Number("--history-days", 7, 3650, 90, "days of shelf counts seeded per series (one count a day) and Cloud:Forecasts:HistoryDays");
 var timeoutOption = ToolCommandLine.Number("--timeout", 1, 3600, 300, "seconds a run may take before it is given up and what was reached is reported");
 var pgOptionsOption = new Option<string?>("--pg-options") { Description = "extra Npgsql connection-string keywords, for profiling (e.g. \"Max Auto Prepare=64\")", HelpName = "KEYWORDS" };
 var postgresOption = new Option<bool>("--postgres") { Description = "PostgreSQL (Debian's, started in a temp folder, fsync on) instead of SQLite" };
 var quickOption = new Option<bool>("--quick") { Description = "a short run: 3,000 events, 5 stores, 100 seeded stores, 50 requests (explicit options still win)" };
-var onlyOption = new Option<string?>("--only") { Description = "run one part only", HelpName = "ingest|alerts|overview|web" };
-onlyOption.AcceptOnlyFromAmong("ingest", "alerts", "overview", "web");
+var onlyOption = new Option<string?>("--only") { Description = "run one part only (forecast runs only when asked)", HelpName = "ingest|alerts|overview|web|forecast" };
+onlyOption.AcceptOnlyFromAmong("ingest", "alerts", "overview", "web", "forecast");
 var jsonOption = new Option<bool>("--json") { Description = "the figures as JSON on stdout instead of the table (progress stays on stderr)" };
 var root = new RootCommand("tools/edgeinv bench cloud: the cloud aggregator's ingest rate, alert latency (MQTT and SSE) and chain-overview read time, in process against a real mosquitto (SQLite, or PostgreSQL with --postgres).")
 {
-    eventsOption, storesOption, alertShareOption, alertRateOption, batchOption, chainStoresOption, zonesOption, requestsOption, timeoutOption,
+    eventsOption, storesOption, alertShareOption, alertRateOption, batchOption, chainStoresOption, zonesOption, requestsOption, seriesOption, historyOption, timeoutOption,
     postgresOption, pgOptionsOption, quickOption, onlyOption, jsonOption,
 };
 ParseResult? parsed = ToolCommandLine.Parse(root, "bench cloud", args, Console.Error);
@@ -72,7 +76,9 @@ var timeout = TimeSpan.FromSeconds(parsed.GetValue(timeoutOption));
 bool postgres = parsed.GetValue(postgresOption);
 string? only = parsed.GetValue(onlyOption);
 bool json = parsed.GetValue(jsonOption);
-bool Runs(string part) => only is null || only == part;
+bool Runs(string part) => (only is null && part != "forecast") || only == part;
+int forecastSeries = Pick(seriesOption, 5_000);
+int historyDays = parsed.GetValue(historyOption);
 bool chainSeeded = false;
 
 var results = new Dictionary<string, object?>
@@ -107,6 +113,8 @@ var settings = new Dictionary<string, string?>
     ["Cloud:ApiKeys:0:Name"] = "bench",
     ["Cloud:ApiKeys:0:Role"] = "headoffice",
     ["Cloud:ApiKeys:0:KeySha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey))),
+    ["Cloud:Forecasts:Enabled"] = "false",
+    ["Cloud:Forecasts:HistoryDays"] = historyDays.ToString(System.Globalization.CultureInfo.InvariantCulture),
     ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("EDGEINV_BENCH_LOG") ?? "Warning",
 };
 if (batch is { } b)
@@ -171,6 +179,10 @@ try
     if (Runs("web"))
     {
         await WebAsync();
+    }
+    if (Runs("forecast"))
+    {
+        await ForecastAsync();
     }
 }
 catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or MqttException)
@@ -312,6 +324,42 @@ async Task AlertsAsync(int rate)
         ["deliveryLagMeanMs"] = metrics.DeliveryLag.Count == lagCount ? null : Math.Round((metrics.DeliveryLag.Sum - lagSum) / (metrics.DeliveryLag.Count - lagCount) * 1000, 1),
         ["sseError"] = watch?.SseError,
         ["targetP99Ms"] = 500,
+    };
+}
+
+// --- 4. forecast ---
+async Task ForecastAsync()
+{
+    Progress($"forecast: seeding {forecastSeries:N0} store × SKU series with {historyDays} days of shelf counts straight into the tables");
+    var seedClock = Stopwatch.StartNew();
+    long counts = await ForecastSeed.SeedAsync(database, forecastSeries, historyDays);
+    Progress($"forecast: {counts:N0} counts seeded in {seedClock.Elapsed.TotalSeconds:0.0} s; running the forecast");
+    var runner = app.Services.GetRequiredService<EdgeInventory.Cloud.Forecasts.ForecastRunner>();
+    double cpu0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+    var clock = Stopwatch.StartNew();
+    EdgeInventory.Cloud.Forecasts.ForecastRunSummary run = await runner.RunAsync(EdgeInventory.Forecasting.Batch.SeriesPartition.All, "bench");
+    double seconds = clock.Elapsed.TotalSeconds, cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpu0;
+    clock.Restart();
+    using HttpResponseMessage first = await http.GetAsync("/api/v1/recommendations?limit=100");
+    first.EnsureSuccessStatusCode();
+    double firstPageMs = clock.Elapsed.TotalMilliseconds;
+    Progress($"forecast: {run.Series:N0} series in {seconds:0.0} s ({run.CensoredDays:N0} censored days, {run.Fallbacks:N0} with a fallback); GET /recommendations?limit=100 {firstPageMs:0} ms");
+    results["forecast"] = new Dictionary<string, object?>
+    {
+        ["seed"] = "direct SQL inserts through SqlSession (not through ingest)",
+        ["series"] = run.Series,
+        ["historyDays"] = historyDays,
+        ["countRows"] = counts,
+        ["seconds"] = seconds,
+        ["cpuSecondsThisProcess"] = cpu,
+        ["readSeconds"] = run.ReadSeconds,
+        ["prepareSeconds"] = run.PrepareSeconds,
+        ["forecastSeconds"] = run.ForecastSeconds,
+        ["writeSeconds"] = run.WriteSeconds,
+        ["censoredDays"] = run.CensoredDays,
+        ["fallbacks"] = run.Fallbacks,
+        ["firstPageMs"] = firstPageMs,
+        ["targetSeconds"] = 120,
     };
 }
 

@@ -53,6 +53,15 @@ internal static class Report
             t.AppendLine(Line($"web GET / ({w["seededStores"]} stores, HTML with data)", P(w["overviewHtmlMs"], p99: false), "p95 ≤ 1000", Met(P95(w["overviewHtmlMs"]) <= 1000)));
             t.AppendLine(Line($"web GET /stores/{{id}} (stock map, {w["zonesPerStore"]} zones)", P(w["storeMapHtmlMs"], p99: false), "p95 ≤ 500", Met(P95(w["storeMapHtmlMs"]) <= 500)));
         }
+        if (results.GetValueOrDefault("forecast") is Dictionary<string, object?> f)
+        {
+            double seconds = Convert.ToDouble(f["seconds"], CultureInfo.InvariantCulture);
+            t.AppendLine(Line($"forecast run, s ({f["series"]:N0} series × {f["historyDays"]} days)", $"{seconds:0.0}", "≤ 120", Met(seconds <= 120)));
+            t.AppendLine(Line("  CPU s this process", $"{f["cpuSecondsThisProcess"]:0.0}"));
+            t.AppendLine(Line("  s: read + derive / prepare / forecast / write", $"{f["readSeconds"]:0.0} / {f["prepareSeconds"]:0.0} / {f["forecastSeconds"]:0.0} / {f["writeSeconds"]:0.0}"));
+            t.AppendLine(Line("  censored days, series with a fallback", $"{f["censoredDays"]:N0}, {f["fallbacks"]:N0}"));
+            t.AppendLine(Line("  GET /recommendations?limit=100, ms", $"{f["firstPageMs"]:0}"));
+        }
         if (results.GetValueOrDefault("error") is string error)
         {
             t.AppendLine("  failed: " + error);

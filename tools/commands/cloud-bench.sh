@@ -3,7 +3,7 @@
 
 cloud_bench_dll() { echo "$EDGEINV_ROOT/tools/CloudBench/bin/$EDGEINV_CONFIGURATION/net10.0/EdgeInventory.CloudBench.dll"; }
 
-# bench cloud [--events N] [--postgres] [--quick] [--only ingest|alerts|overview|web] [--json] [...]
+# bench cloud [--events N] [--postgres] [--quick] [--only ingest|alerts|overview|web|forecast] [--json] [...]
 usage_bench_cloud() {
     ensure_built
     dotnet "$(cloud_bench_dll)" "$@"

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeInventory.Cloud.Alerts;
 using EdgeInventory.Cloud.Configuration;
+using EdgeInventory.Cloud.Forecasts;
 using EdgeInventory.Cloud.Hosting;
 using EdgeInventory.Cloud.State;
 using EdgeInventory.Cloud.Storage;
@@ -174,6 +175,8 @@ public static class ApiEndpoints
 
         api.MapGet("/events", (HttpContext http, AlertEventStream stream, CancellationToken ct) => stream.RunAsync(http, Caller(http), ct))
             .WithSummary("Server-sent events: every alert transition the key may see");
+
+        api.MapForecastApi();
     }
 
     internal static ApiCaller Caller(HttpContext http) => (ApiCaller)http.Items[typeof(ApiCaller)]!;

@@ -29,6 +29,8 @@ public sealed class CloudOptions
     public AlertOptions Alerts { get; set; } = new();
 
     public DeviceOptions Devices { get; set; } = new();
+
+    public ForecastOptions Forecasts { get; set; } = new();
 }
 
 public enum DatabaseProvider
@@ -194,4 +196,44 @@ public sealed class DeviceOptions
 {
     /// <summary>A device whose last message is older than this is shown offline, whatever its retained status says.</summary>
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromMinutes(3);
+}
+
+/// <summary><c>Cloud:Forecasts</c>: the scheduled demand forecast and reorder recommendations (cloud/Aggregator/Forecasts/).</summary>
+public sealed class ForecastOptions
+{
+    /// <summary>Run on the schedule in this process; a run by hand (API, <c>edgeinv-cloud forecast</c>) works either way.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Time between scheduled runs (the first one an interval after the last recorded run of this partition, or after start).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Days forecast, starting today.</summary>
+    public int Horizon { get; set; } = 28;
+
+    /// <summary>Days of demand history read (ending yesterday); keep at most <c>Retention:CountHistory</c>.</summary>
+    public int HistoryDays { get; set; } = 90;
+
+    /// <summary>A method of the forecasting library's catalog; <c>daily</c> fits store × SKU series.</summary>
+    public string Method { get; set; } = "daily";
+
+    /// <summary>How days the cameras saw the shelf empty enter the history (Keep is for comparison only).</summary>
+    public EdgeInventory.Forecasting.Demand.CensoredDemandTreatment Censored { get; set; } = EdgeInventory.Forecasting.Demand.CensoredDemandTreatment.Impute;
+
+    /// <summary>Fill-rate target for a SKU without one imported (share of demand served from the shelf).</summary>
+    public double ServiceLevel { get; set; } = 0.95;
+
+    /// <summary>Supplier lead time in days for a SKU without one imported.</summary>
+    public double LeadTimeDays { get; set; } = 7;
+
+    /// <summary>Days between orders (the R of the order-up-to policy) for a SKU without one imported.</summary>
+    public int ReviewPeriodDays { get; set; } = 7;
+
+    /// <summary>Confidence of the interval around the forecast mean daily demand.</summary>
+    public double IntervalLevel { get; set; } = 0.9;
+
+    /// <summary>This process's share of the series, <c>i/N</c> (replicas or workers split a chain by a stable key hash).</summary>
+    public string Partition { get; set; } = "0/1";
+
+    /// <summary>Threads for the forecasts; 0: every core.</summary>
+    public int Threads { get; set; }
 }

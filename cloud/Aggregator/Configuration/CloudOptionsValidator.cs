@@ -148,6 +148,25 @@ public static class CloudOptionsValidator
         }
 
         Range(o.Devices.HeartbeatTimeout >= TimeSpan.FromSeconds(10) && o.Devices.HeartbeatTimeout <= TimeSpan.FromDays(1), "Devices:HeartbeatTimeout", o.Devices.HeartbeatTimeout, "00:00:10..1.00:00:00");
+
+        ForecastOptions f = o.Forecasts;
+        Range(f.Interval >= TimeSpan.FromMinutes(1) && f.Interval <= TimeSpan.FromDays(31), "Forecasts:Interval", f.Interval, "00:01:00..31.00:00:00");
+        Range(f.Horizon is >= 1 and <= 366, "Forecasts:Horizon", f.Horizon, "1..366");
+        Range(f.HistoryDays is >= 7 and <= 3650, "Forecasts:HistoryDays", f.HistoryDays, "7..3650");
+        Range(f.ServiceLevel is > 0.5 and < 1, "Forecasts:ServiceLevel", f.ServiceLevel, "(0.5, 1)");
+        Range(f.LeadTimeDays is > 0 and <= 365, "Forecasts:LeadTimeDays", f.LeadTimeDays, "(0, 365]");
+        Range(f.ReviewPeriodDays is >= 1 and <= 365, "Forecasts:ReviewPeriodDays", f.ReviewPeriodDays, "1..365");
+        Range(f.IntervalLevel is >= 0.5 and < 1, "Forecasts:IntervalLevel", f.IntervalLevel, "[0.5, 1)");
+        Range(f.Threads is >= 0 and <= 256, "Forecasts:Threads", f.Threads, "0..256");
+        try
+        {
+            EdgeInventory.Forecasting.Methods.MethodCatalog.Create(f.Method);
+            EdgeInventory.Forecasting.Batch.SeriesPartition.Parse(f.Partition);
+        }
+        catch (ArgumentException e)
+        {
+            problems.Add($"Cloud:Forecasts:{(e.ParamName == "name" ? "Method" : "Partition")}: {Forecasts.ForecastRunner.Reason(e)}");
+        }
         return problems;
     }
 

@@ -33,6 +33,7 @@ public static partial class CloudHost
     {
         Description = "the aggregator's JSON configuration (cloud/Aggregator/cloud.example.json); without it, embedded defaults; EDGEINV_ environment variables override either",
         HelpName = "FILE",
+        Recursive = true,
     };
 
     public static async Task<int> RunAsync(string[] args)
@@ -40,14 +41,18 @@ public static partial class CloudHost
         var root = new RootCommand("The EdgeInventory cloud aggregator: ingest from every store, chain-wide stock state, shortage alerts, REST API (cloud/Aggregator/README.md).")
         {
             ConfigFile,
+            Forecasts.ForecastCommand.Create(ConfigFile),
         };
+        // A root with subcommands needs an action of its own to run without one; the server starts below instead.
+        root.SetAction(_ => 0);
         ParseResult? parsed = ToolCommandLine.Parse(root, "edgeinv-cloud", args, Console.Error);
         if (parsed is null)
         {
             return ToolCommandLine.UsageError;
         }
-        if (parsed.Action is not null)
+        if (parsed.Action is not null && parsed.Action != root.Action)
         {
+            // --help, --version or a subcommand (forecast); the root's own action is the server below.
             return ToolCommandLine.Invoke(parsed, Console.Out, Console.Error);
         }
 
@@ -137,6 +142,8 @@ public static partial class CloudHost
         services.AddHostedService<IngestWorker>();
         services.AddHostedService<AlertDeliveryWorker>();
         services.AddHostedService<RetentionWorker>();
+        services.AddSingleton<Forecasts.ForecastRunner>();
+        services.AddHostedService<Forecasts.ForecastScheduler>();
         services.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddProblemDetails();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>

@@ -110,6 +110,31 @@ public static class Schema
             counted_at BIGINT NOT NULL, received_at BIGINT NOT NULL, received_by TEXT NOT NULL);
         CREATE INDEX scanner_counts_location ON scanner_counts (store_id, location_id, counted_at);
         """,
+        // 2: forecasts and reorder recommendations (Forecasts/): the POS feed, per-SKU replenishment parameters, results, runs.
+        """
+        CREATE TABLE pos_sales (
+            store_id TEXT NOT NULL, sku TEXT NOT NULL, sold_at BIGINT NOT NULL, quantity {real} NOT NULL, imported_at BIGINT NOT NULL,
+            PRIMARY KEY (store_id, sku, sold_at));
+        CREATE TABLE sku_parameters (
+            store_id TEXT NOT NULL, sku TEXT NOT NULL,
+            lead_time_days {real} NOT NULL, lead_time_sd_days {real} NOT NULL, review_period_days INTEGER NOT NULL,
+            service_level {real} NOT NULL, pack_size INTEGER NOT NULL, updated_at BIGINT NOT NULL,
+            PRIMARY KEY (store_id, sku));
+        CREATE TABLE recommendations (
+            store_id TEXT NOT NULL, sku TEXT NOT NULL, run_id TEXT NOT NULL, computed_at BIGINT NOT NULL,
+            demand_source TEXT NOT NULL, method TEXT NOT NULL, fallback TEXT,
+            history_days INTEGER NOT NULL, censored_days INTEGER NOT NULL, horizon_days INTEGER NOT NULL,
+            forecast_per_day {real} NOT NULL, forecast_low {real} NOT NULL, forecast_high {real} NOT NULL, interval_level {real} NOT NULL,
+            on_hand {real} NOT NULL, stockout_date TEXT,
+            reorder_point {real} NOT NULL, safety_stock {real} NOT NULL, order_up_to {real} NOT NULL, order_quantity {real} NOT NULL,
+            pack_size INTEGER NOT NULL, lead_time_days {real} NOT NULL, service_level {real} NOT NULL,
+            PRIMARY KEY (store_id, sku));
+        CREATE INDEX recommendations_stockout ON recommendations (stockout_date);
+        CREATE TABLE forecast_runs (
+            run_id TEXT PRIMARY KEY, partition_spec TEXT NOT NULL, trigger_kind TEXT NOT NULL,
+            started_at BIGINT NOT NULL, finished_at BIGINT, series INTEGER, fallbacks INTEGER, error TEXT);
+        CREATE INDEX forecast_runs_partition ON forecast_runs (partition_spec, started_at);
+        """,
     ];
 
     /// <summary>The schema version this program writes.</summary>

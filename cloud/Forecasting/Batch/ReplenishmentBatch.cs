@@ -19,6 +19,20 @@ public sealed record ReplenishmentSettings(double LeadTimeDays, double LeadTimeS
         if (FillRateTarget is { } f && !(f > 0 && f < 1)) throw new ArgumentException($"{owner}: fill rate target must be in (0, 1), got {f}");
         if (!(CycleServiceLevel > 0 && CycleServiceLevel < 1)) throw new ArgumentException($"{owner}: cycle service level must be in (0, 1), got {CycleServiceLevel}");
     }
+
+    /// <summary>
+    /// The most specific entry for a store × SKU: the exact key, then the store's (sku '*'), then the SKU's in every
+    /// store (store '*'), then the chain's ('*', '*'); <paramref name="fallback"/> when none is given.
+    /// </summary>
+    public static T For<T>(SeriesKey key, IReadOnlyDictionary<SeriesKey, T> entries, T fallback)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        return entries.TryGetValue(key, out var exact) ? exact
+            : entries.TryGetValue(key with { Sku = "*" }, out var store) ? store
+            : entries.TryGetValue(key with { StoreId = "*" }, out var sku) ? sku
+            : entries.TryGetValue(new SeriesKey("*", "*"), out var chain) ? chain
+            : fallback;
+    }
 }
 
 /// <summary>One store × SKU to plan: its daily history (NaN where unknown), current stock and settings.</summary>
@@ -28,8 +42,28 @@ public sealed record BatchSeries(SeriesKey Key, DateOnly FirstDay, double[] Hist
 /// <summary>What the batch decided for one store × SKU.</summary>
 /// <param name="Fallback">Why the history or the method needed a fallback (see <see cref="SeriesGuard"/>), or null.</param>
 /// <param name="StockoutDate">The first day cumulative forecast demand exceeds the stock on hand; null beyond the horizon.</param>
+/// <param name="DemandVariance">Variance of one day's demand over the last <see cref="ReplenishmentBatch.VarianceWindowDays"/> known days (what safety stock used).</param>
+/// <param name="VarianceDays">How many known days that variance came from.</param>
 public sealed record BatchOutcome(SeriesKey Key, string Method, string? Fallback, DateOnly FirstForecastDay, double[] Forecast,
-    double OnHand, double OnOrder, ReorderRecommendation Recommendation, DateOnly? StockoutDate);
+    double OnHand, double OnOrder, ReorderRecommendation Recommendation, DateOnly? StockoutDate, double DemandVariance = 0, int VarianceDays = 0)
+{
+    /// <summary>Mean forecast demand per day over the horizon.</summary>
+    public double MeanPerDay => Forecast.Length == 0 ? 0 : Forecast.Average();
+
+    /// <summary>
+    /// A two-sided interval at <paramref name="level"/> for the mean daily demand over the horizon: the day-to-day
+    /// noise averaged over the horizon plus the uncertainty of a level estimated from the known days
+    /// (σ·√(1/H + 1/n)), normal approximation, never below 0.
+    /// </summary>
+    public (double Low, double High) MeanInterval(double level)
+    {
+        if (!(level > 0 && level < 1)) throw new ArgumentOutOfRangeException(nameof(level), level, "must be in (0, 1)");
+        double mean = MeanPerDay;
+        double sd = Math.Sqrt(Math.Max(0, DemandVariance) * (1.0 / Math.Max(1, Forecast.Length) + 1.0 / Math.Max(1, VarianceDays)));
+        double z = Statistics.NormalQuantile(0.5 + level / 2);
+        return (Math.Max(0, mean - z * sd), mean + z * sd);
+    }
+}
 
 /// <summary>
 /// Forecasts and reorder recommendations for many store × SKU series in parallel (each thread with its
@@ -100,6 +134,6 @@ public static class ReplenishmentBatch
                 if (cumulative > item.OnHand) { stockout = firstForecastDay.AddDays(h); break; }
             }
         }
-        return new BatchOutcome(item.Key, method.Name, fallback, firstForecastDay, forecast, item.OnHand, item.OnOrder, recommendation, stockout);
+        return new BatchOutcome(item.Key, method.Name, fallback, firstForecastDay, forecast, item.OnHand, item.OnOrder, recommendation, stockout, variance, count);
     }
 }

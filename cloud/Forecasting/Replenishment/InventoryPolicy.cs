@@ -65,6 +65,16 @@ public static class ReplenishmentPlanner
         return new ReorderRecommendation(reorderPoint, orderUpTo, Math.Max(0, orderUpTo - protection.Mean), quantity, untilStockout);
     }
 
+    /// <summary>An order quantity rounded up to whole packs (suppliers ship packs); 0 stays 0.</summary>
+    public static double RoundUpToPack(double quantity, int packSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(packSize, 1);
+        if (!(quantity > 0)) return 0;
+        if (!double.IsFinite(quantity)) return quantity;
+        // A hair over a whole number of packs is float noise, not one more pack.
+        return Math.Ceiling(quantity / packSize - 1e-9) * packSize;
+    }
+
     private static double Level(LeadTimeDemand demand, ReplenishmentInput input, double demandPerCycle, DemandDistribution distribution)
     {
         if (input.FillRateTarget is { } fillRate)

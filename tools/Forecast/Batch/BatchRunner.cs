@@ -61,16 +61,10 @@ internal static class BatchRunner
             var (onHand, onOrder) = stock.TryGetValue(key, out var s) ? s : (0.0, 0.0);
             var history = daily.History(options.Censored);
             // Excluded days shorten the history; the forecast still starts the day after the as-of day.
-            series.Add(new BatchSeries(key, asOf.AddDays(1 - history.Length), history, onHand, onOrder, SettingsFor(key, settings)));
+            series.Add(new BatchSeries(key, asOf.AddDays(1 - history.Length), history, onHand, onOrder, ReplenishmentSettings.For(key, settings, ReplenishmentSettings.Default)));
         }
         var outcomes = ReplenishmentBatch.Run(series, method, options.HorizonDays, options.Threads);
         store.Write(runId, outcomes);
         return new BatchRunSummary(runId, asOf, allKeys.Count, outcomes.Length, outcomes);
     }
-
-    private static ReplenishmentSettings SettingsFor(SeriesKey key, Dictionary<SeriesKey, ReplenishmentSettings> settings) =>
-        settings.TryGetValue(key, out var exact) ? exact
-        : settings.TryGetValue(key with { Sku = "*" }, out var store) ? store
-        : settings.TryGetValue(new SeriesKey("*", "*"), out var chain) ? chain
-        : ReplenishmentSettings.Default;
 }
