@@ -48,7 +48,7 @@ public sealed class DeliveryTests
         }
 
         using Process first = StartAggregator(env, Path.Combine(state, "first.log"));
-        Assert.True(await CloudTestSystem.WaitUntilAsync(async () => await Count("SELECT COUNT(*) FROM schema_migrations") == 1, TimeSpan.FromSeconds(60)), "the aggregator did not start");
+        Assert.True(await CloudTestSystem.WaitUntilAsync(async () => await Count("SELECT COUNT(*) FROM schema_migrations") == EdgeInventory.Cloud.Storage.Schema.LatestVersion, TimeSpan.FromSeconds(60)), "the aggregator did not start");
         await Task.Delay(1000); // its subscriptions are made right after the migration
 
         MqttConnection store = await system.ClientAsync("s001");
