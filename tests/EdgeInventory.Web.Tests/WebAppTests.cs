@@ -112,6 +112,8 @@ public sealed class WebAppTests : IClassFixture<ChromiumFixture>
         }
         await page.GetByRole(AriaRole.Link, new() { Name = "Reorder" }).ClickAsync();
         await Assertions.Expect(page.Locator("#reorder")).ToContainTextAsync("s001");
+        await Assertions.Expect(page.Locator("#reorder th").First).ToHaveTextAsync("Store");
+        await Assertions.Expect(page.Locator("#reorder")).ToContainTextAsync("Runs out");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "reorder.png"), FullPage = true });
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();

@@ -1,5 +1,6 @@
-// The reorder list from GET /api/v1/recommendations (issue 12, item 6), rendered from whatever fields its rows
-// carry. Until that endpoint exists it answers 404 and this view says so.
+// The reorder list from GET /api/v1/recommendations, sorted by the API by predicted stock-out date: what a buyer
+// decides on, in words, with the CSV link for the full rows. An aggregator without that endpoint answers 404 and
+// this view says so.
 const holder = document.getElementById('reorder');
 const query = new URLSearchParams(location.search);
 for (const name of ['store', 'sku']) {
@@ -39,21 +40,39 @@ try {
     if (!Array.isArray(rows) || rows.length === 0) {
       say('Nothing to reorder now.', 'empty');
     } else {
-      const columns = [...new Set(rows.flatMap(r => Object.keys(r)))];
+      // What a buyer decides on, in words; the full row (intervals, lead time, service level, run) is in the CSV.
+      const fixed = (v, d = 1) => (v === null || v === undefined ? '—' : Number(v).toFixed(d));
+      const columns = [
+        ['Store', r => r.storeId],
+        ['SKU', r => r.sku],
+        ['Reorder now', r => (r.reorderNow ? 'yes' : 'no')],
+        ['Runs out', r => r.predictedStockoutDate ?? `not within ${r.horizonDays} days`],
+        ['On hand', r => fixed(r.onHand, 0)],
+        ['Demand per day', r => `${fixed(r.forecastPerDay, 2)} (${fixed(r.forecastLow, 2)}–${fixed(r.forecastHigh, 2)})`],
+        ['Reorder point', r => fixed(r.reorderPoint)],
+        ['Safety stock', r => fixed(r.safetyStock)],
+        ['Order up to', r => fixed(r.orderUpTo)],
+        ['Order quantity', r => `${fixed(r.orderQuantity, 0)}` + (r.packSize > 1 ? ` (packs of ${r.packSize})` : '')],
+        ['Based on', r => `${r.method}, ${r.demandSource === 'pos' ? 'sales' : r.demandSource === 'shelfCounts' ? 'shelf counts' : 'no history'}, ${r.historyDays} days` + (r.censoredDays ? `, ${r.censoredDays} out-of-stock days treated` : '')],
+        ['Note', r => r.fallback ?? ''],
+      ];
       const table = document.createElement('table');
       table.className = 'grid';
       const head = table.createTHead().insertRow();
-      for (const c of columns) {
+      for (const [name] of columns) {
         const th = document.createElement('th');
         th.scope = 'col';
-        th.textContent = c;
+        th.textContent = name;
         head.appendChild(th);
       }
       const tbody = table.createTBody();
       for (const r of rows) {
         const tr = tbody.insertRow();
-        for (const c of columns) {
-          tr.insertCell().textContent = cell(r[c]);
+        if (r.reorderNow) {
+          tr.className = 'reorder-now';
+        }
+        for (const [, value] of columns) {
+          tr.insertCell().textContent = cell(value(r));
         }
       }
       const csv = Object.assign(document.createElement('a'), { href: '/api/v1/recommendations?' + new URLSearchParams([...api, ['format', 'csv']]), textContent: 'Download as CSV' });
