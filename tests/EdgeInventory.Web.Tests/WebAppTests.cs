@@ -114,6 +114,11 @@ public sealed class WebAppTests : IClassFixture<ChromiumFixture>
         await Assertions.Expect(page.Locator("#reorder")).ToContainTextAsync("s001");
         await Assertions.Expect(page.Locator("#reorder th").First).ToHaveTextAsync("Store");
         await Assertions.Expect(page.Locator("#reorder")).ToContainTextAsync("Runs out");
+        // The zone view now shows its SKU's forecast and recommendation.
+        await page.GoBackAsync();
+        await page.GotoAsync(root + "/stores/s001/zones?location=" + Uri.EscapeDataString("s001/A1/B1/S1") + "&sku=" + Uri.EscapeDataString(EmptySku));
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Demand per day");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Runs out");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "reorder.png"), FullPage = true });
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();

@@ -79,6 +79,13 @@ public static class ForecastEndpoints
             return ApiEndpoints.Problem(http, StatusCodes.Status400BadRequest, "bad request", $"limit must be 1..{MaxLimit}");
         }
         bool csv = format == "csv" || (format is null && http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)));
+        List<Recommendation> rows = await QueryAsync(db, store, sku, caller.Stores, limit ?? MaxLimit, ct).ConfigureAwait(false);
+        return csv ? Results.Text(ToCsv(rows), "text/csv; charset=utf-8") : Results.Ok(rows);
+    }
+
+    /// <summary>The latest recommendations, soonest stock-out first; <paramref name="scope"/> (a key's stores, null for all) applies when no store is named.</summary>
+    internal static async Task<List<Recommendation>> QueryAsync(CloudDatabase db, string? store, string? sku, IReadOnlySet<string>? scope, int limit, CancellationToken ct)
+    {
         var sql = new StringBuilder("""
             SELECT store_id, sku, forecast_per_day, forecast_low, forecast_high, interval_level, horizon_days, stockout_date, on_hand,
                 reorder_point, safety_stock, order_up_to, order_quantity, pack_size, lead_time_days, service_level, method, fallback,
@@ -96,7 +103,6 @@ public static class ForecastEndpoints
             sql.Append(" AND sku = @sku");
             parameters.Add(("@sku", sku));
         }
-        IReadOnlySet<string>? scope = caller.Stores;
         if (store is null && scope is not null)
         {
             // A scoped key: only its stores, filtered in SQL so another store's rows never leave the database.
@@ -106,7 +112,7 @@ public static class ForecastEndpoints
         }
         // Soonest stock-out first; no stock-out within the horizon last (the same order on SQLite and PostgreSQL).
         sql.Append(" ORDER BY CASE WHEN stockout_date IS NULL THEN 1 ELSE 0 END, stockout_date, store_id, sku LIMIT @limit");
-        parameters.Add(("@limit", limit ?? MaxLimit));
+        parameters.Add(("@limit", limit));
 
         var rows = new List<Recommendation>();
         using (SqlSession s = await SqlSession.BeginReadAsync(db, ct).ConfigureAwait(false))
@@ -123,7 +129,7 @@ public static class ForecastEndpoints
                     CloudDatabase.Time(r.GetInt64(21)), r.GetString(22)));
             }
         }
-        return csv ? Results.Text(ToCsv(rows), "text/csv; charset=utf-8") : Results.Ok(rows);
+        return rows;
     }
 
     private static readonly string CsvHeader = "store_id,sku,forecast_per_day,forecast_low,forecast_high,interval_level,horizon_days,predicted_stockout_date,on_hand,"

@@ -117,9 +117,35 @@ internal static class ZonePage
         }
 
         sb.Append("<h2>Scanner counts</h2>").Append(await ScannerCountsAsync(db, storeId, location, sku, clock, ct).ConfigureAwait(false))
-          .Append("<h2>Forecast and reorder</h2><p><a href=\"/reorder?store=").Append(Html.Q(storeId)).Append(sku is null ? "" : "&amp;sku=" + Html.Q(sku))
-          .Append("\">Reorder recommendation for this SKU</a> (when the forecasting run is available).</p>");
+          .Append("<h2>Forecast and reorder</h2>").Append(await ForecastAsync(db, storeId, sku, ct).ConfigureAwait(false));
         return WebApp.HtmlResult(Html.Page(title, "overview", caller, sb.ToString()));
+    }
+
+    /// <summary>The SKU's latest forecast and reorder recommendation at this store (the forecast run's row), in words.</summary>
+    private static async Task<string> ForecastAsync(CloudDatabase db, string storeId, string? sku, CancellationToken ct)
+    {
+        string link = "/reorder?store=" + Html.Q(storeId) + (sku is null ? "" : "&amp;sku=" + Html.Q(sku));
+        if (sku is null)
+        {
+            return $"<p class=\"empty\">This zone has no SKU, so there is no forecast. <a href=\"{link}\">Reorder list of the store</a>.</p>";
+        }
+        List<Forecasts.Recommendation> rows = await Forecasts.ForecastEndpoints.QueryAsync(db, storeId, sku, null, 1, ct).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            return $"<p class=\"empty\">No forecast for this SKU yet: the forecast run has not covered it. <a href=\"{link}\">Reorder list</a>.</p>";
+        }
+        Forecasts.Recommendation r = rows[0];
+        var ic = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder("<dl class=\"figures\">");
+        void Fact(string name, string value) => sb.Append("<div><dt>").Append(Html.E(name)).Append("</dt><dd>").Append(Html.E(value)).Append("</dd></div>");
+        Fact("Demand per day", string.Format(ic, "{0:0.##} ({1:0.##}–{2:0.##})", r.ForecastPerDay, r.ForecastLow, r.ForecastHigh));
+        Fact("Runs out", r.PredictedStockoutDate ?? $"not within {r.HorizonDays} days");
+        Fact("On hand / reorder point", string.Format(ic, "{0:0} / {1:0.#}", r.OnHand, r.ReorderPoint));
+        Fact("Safety stock / order up to", string.Format(ic, "{0:0.#} / {1:0.#}", r.SafetyStock, r.OrderUpTo));
+        Fact("Order now", r.ReorderNow ? string.Format(ic, "yes, {0:0}", r.OrderQuantity) + (r.PackSize > 1 ? $" (packs of {r.PackSize})" : "") : "no");
+        Fact("Based on", $"{r.Method}, {r.DemandSource}, {r.HistoryDays} days" + (r.Fallback is null ? "" : $"; {r.Fallback}"));
+        sb.Append("</dl><p><a href=\"").Append(link).Append("\">Reorder list for this SKU</a></p>");
+        return sb.ToString();
     }
 
     private static async Task<string> ScannerCountsAsync(CloudDatabase db, string storeId, string location, string? sku, StoreClock clock, CancellationToken ct)
