@@ -177,6 +177,7 @@ public static class ApiEndpoints
             .WithSummary("Server-sent events: every alert transition the key may see");
 
         api.MapForecastApi();
+        EdgeInventory.Cloud.Web.StoreLayoutApi.MapStoreLayoutApi(api);
     }
 
     internal static ApiCaller Caller(HttpContext http) => (ApiCaller)http.Items[typeof(ApiCaller)]!;

@@ -135,6 +135,11 @@ public static class Schema
             started_at BIGINT NOT NULL, finished_at BIGINT, series INTEGER, fallbacks INTEGER, error TEXT);
         CREATE INDEX forecast_runs_partition ON forecast_runs (partition_spec, started_at);
         """,
+        // 3: the floor plan an admin uploads for a store's stock map (Web/StoreLayout.cs); JSON as it was accepted.
+        """
+        CREATE TABLE store_layouts (
+            store_id TEXT PRIMARY KEY, layout TEXT NOT NULL, updated_at BIGINT NOT NULL, updated_by TEXT NOT NULL);
+        """,
     ];
 
     /// <summary>The schema version this program writes.</summary>

@@ -38,7 +38,23 @@ internal static class StorePage
         }
         else
         {
-            sb.Append(StockMap.Legend(store.Zones)).Append("<div class=\"mapframe\">").Append(StockMap.Render(storeId, store.Zones)).Append("</div>");
+            sb.Append(StockMap.Legend(store.Zones));
+            // With an uploaded floor plan, the zones it places are drawn where they are; the others from their location ids.
+            StoreLayout? layout = await StoreLayout.LoadAsync(db, storeId, ct).ConfigureAwait(false);
+            List<ZoneState> rest = [.. store.Zones];
+            if (layout is not null)
+            {
+                string plan = layout.Render(storeId, store.Zones, out rest);
+                sb.Append("<div class=\"mapframe\">").Append(plan).Append("</div>");
+                if (rest.Count > 0)
+                {
+                    sb.Append("<h3>Not on the floor plan</h3>");
+                }
+            }
+            if (rest.Count > 0)
+            {
+                sb.Append("<div class=\"mapframe\">").Append(StockMap.Render(storeId, rest)).Append("</div>");
+            }
         }
 
         sb.Append("<h2>Devices</h2>");
