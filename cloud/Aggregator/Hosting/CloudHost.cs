@@ -113,6 +113,9 @@ public static partial class CloudHost
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
+        // ASP.NET Core writes five lines per request at Information; operators want the aggregator's own lines. A
+        // Logging section in the file (or EDGEINV_Logging__...) still decides.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.WebHost.ConfigureKestrel(k =>
         {
