@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Vision.Imaging;
@@ -90,7 +89,7 @@ public sealed class EvidenceStore : IDisposable
         return new SavedEvidence(new EvidenceRef
         {
             EvidenceId = evidenceId,
-            Sha256 = Convert.ToHexStringLower(SHA256.HashData(jpeg)),
+            Sha256 = EvidencePhoto.HashOf(jpeg), // the hash the contract checks the sent photo against
             Width = w,
             Height = h,
         }, jpeg);
