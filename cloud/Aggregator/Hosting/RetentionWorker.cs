@@ -8,11 +8,11 @@ namespace EdgeInventory.Cloud.Hosting;
 /// <summary>
 /// Keeps the database to its configured size (<c>Cloud:Retention</c>): count history, evidence photos, ended
 /// discrepancies and resolved alerts with their history, remembered event ids, delivered alert deliveries, and the
-/// newest N dead letters. Deletes run in bounded chunks so they never hold the write lock for long.
+/// newest N dead letters. Count history, the large one, is deleted an hour at a time so the write lock is never held long.
 /// </summary>
 public sealed partial class RetentionWorker : BackgroundService
 {
-    private const int Chunk = 5000;
+    private const int MaxHistoryRowsPerSweep = 500_000;
     private readonly CloudDatabase _database;
     private readonly RetentionOptions _options;
     private readonly TimeProvider _clock;
@@ -60,7 +60,7 @@ public sealed partial class RetentionWorker : BackgroundService
         long now = CloudDatabase.Ms(_clock.GetUtcNow());
         long Before(TimeSpan age) => now - (long)age.TotalMilliseconds;
         int total = 0;
-        total += await DeleteAsync("count_history", "observed_at < @t", Before(_options.CountHistory), cancellationToken).ConfigureAwait(false);
+        total += await DeleteCountHistoryAsync(Before(_options.CountHistory), cancellationToken).ConfigureAwait(false);
         total += await DeleteAsync("evidence", "received_at < @t", Before(_options.Evidence), cancellationToken).ConfigureAwait(false);
         total += await DeleteAsync("received_events", "received_at < @t", Before(_options.EventIds), cancellationToken).ConfigureAwait(false);
         long history = Before(_options.History);
@@ -81,35 +81,35 @@ public sealed partial class RetentionWorker : BackgroundService
         return total;
     }
 
+    /// <summary>One DELETE of the rows that match <paramref name="condition"/> (<c>@t</c> is the cut-off).</summary>
     private async Task<int> DeleteAsync(string table, string condition, long before, CancellationToken cancellationToken)
     {
-        string key = table switch
-        {
-            "stores" => "store_id",
-            _ when table is "count_history" => "event_id",
-            _ => "",
-        };
+        using SqlSession s = await SqlSession.BeginAsync(_database, cancellationToken).ConfigureAwait(false);
+        int removed = s.Execute($"DELETE FROM {table} WHERE {condition}", ("@t", before));
+        s.Commit();
+        return removed;
+    }
+
+    /// <summary>
+    /// Count history, the one table that grows by millions of rows, an hour of its oldest rows per transaction (it has
+    /// no key for a portable LIMIT), so the write lock is never held long; at most <see cref="MaxHistoryRowsPerSweep"/>
+    /// rows a sweep, the rest the next.
+    /// </summary>
+    private async Task<int> DeleteCountHistoryAsync(long before, CancellationToken cancellationToken)
+    {
         int total = 0;
-        while (true)
+        while (total <= MaxHistoryRowsPerSweep)
         {
             using SqlSession s = await SqlSession.BeginAsync(_database, cancellationToken).ConfigureAwait(false);
-            // Bounded chunks through the row identity both databases have (rowid / ctid) would differ; a condition on
-            // an indexed time column with LIMIT in a subquery is portable for tables with a primary key, and count_history
-            // (no key) is chunked by time instead.
-            int removed = key == "event_id"
-                ? s.Execute($"DELETE FROM {table} WHERE observed_at < (SELECT MIN(observed_at) FROM {table}) + 3600000 AND {condition}", ("@t", before))
-                : s.Execute($"DELETE FROM {table} WHERE {condition}", ("@t", before));
+            int removed = s.Execute("DELETE FROM count_history WHERE observed_at < (SELECT MIN(observed_at) FROM count_history) + 3600000 AND observed_at < @t", ("@t", before));
             s.Commit();
+            if (removed == 0)
+            {
+                break;
+            }
             total += removed;
-            if (removed == 0 || key != "event_id")
-            {
-                return total;
-            }
-            if (total > 100 * Chunk)
-            {
-                return total; // the rest next sweep
-            }
         }
+        return total;
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "retention: removed {Rows} rows past their keep time")]
