@@ -104,10 +104,7 @@ public sealed class AlertLifecycle
         s.Execute("UPDATE alerts SET state = 'resolved', resolved_at = @t, resolved_by = @by, resolution = @r, source_event_id = @e, updated_at = @t WHERE alert_id = @a",
             ("@t", CloudDatabase.Ms(now)), ("@by", actor), ("@r", "discrepancy ended: " + (e.Detail ?? "the shelf is back to normal")), ("@e", e.EventId.ToString()), ("@a", alertId));
         Audit(s, alertId, e.StoreId, now, "resolved", actor, "discrepancy ended");
-        if (IsPaged(s, alertId))
-        {
-            Page(s, alertId, now, "resolved");
-        }
+        PageIfPaged(s, alertId, now, "resolved");
     }
 
     /// <summary>A camera went offline, stalled or its view changed (or its device went away): its open alerts are held as unverified.</summary>
@@ -176,10 +173,7 @@ public sealed class AlertLifecycle
         s.Execute("UPDATE alerts SET state = 'acknowledged', acknowledged_at = @t, acknowledged_by = @by, acknowledge_comment = @c, updated_at = @t WHERE alert_id = @a",
             ("@t", CloudDatabase.Ms(now)), ("@by", actor), ("@c", comment), ("@a", alertId));
         Audit(s, alertId, store!, now, "acknowledged", actor, comment);
-        if (IsPaged(s, alertId))
-        {
-            Page(s, alertId, now, "acknowledged");
-        }
+        PageIfPaged(s, alertId, now, "acknowledged");
         return ActionResult.Done;
     }
 
@@ -193,10 +187,7 @@ public sealed class AlertLifecycle
         s.Execute("UPDATE alerts SET state = 'resolved', resolved_at = @t, resolved_by = @by, resolution = @r, updated_at = @t WHERE alert_id = @a",
             ("@t", CloudDatabase.Ms(now)), ("@by", actor), ("@r", "resolved by hand" + (comment is null ? "" : ": " + comment)), ("@a", alertId));
         Audit(s, alertId, store!, now, "resolved", actor, comment);
-        if (IsPaged(s, alertId))
-        {
-            Page(s, alertId, now, "resolved");
-        }
+        PageIfPaged(s, alertId, now, "resolved");
         return ActionResult.Done;
     }
 
@@ -241,8 +232,14 @@ public sealed class AlertLifecycle
         return r.Read() ? (r.GetString(0), r.GetString(1)) : (null, null);
     }
 
-    private static bool IsPaged(SqlSession s, string alertId) =>
-        s.ScalarLong("SELECT paged FROM alerts WHERE alert_id = @a", ("@a", alertId)) == 1;
+    /// <summary>A later transition of an alert that was paged is delivered too; one never paged (held, unverified) is not.</summary>
+    private void PageIfPaged(SqlSession s, string alertId, DateTimeOffset now, string action)
+    {
+        if (s.ScalarLong("SELECT paged FROM alerts WHERE alert_id = @a", ("@a", alertId)) == 1)
+        {
+            Page(s, alertId, now, action);
+        }
+    }
 
     /// <summary>Down: the camera has an open health discrepancy, or its device's retained status is offline.</summary>
     private static bool IsCameraDown(SqlSession s, string storeId, string cameraId, string deviceId)

@@ -54,9 +54,15 @@ public sealed class CloudDatabase
     public bool IsSqlite => Provider == DatabaseProvider.Sqlite;
 
     /// <summary>Where the data lives, without credentials, for logs.</summary>
-    public string Describe() => IsSqlite
-        ? "SQLite " + new SqliteConnectionStringBuilder(_connectionString).DataSource
-        : $"PostgreSQL {new NpgsqlConnectionStringBuilder(_connectionString).Host}:{new NpgsqlConnectionStringBuilder(_connectionString).Port}/{new NpgsqlConnectionStringBuilder(_connectionString).Database}";
+    public string Describe()
+    {
+        if (IsSqlite)
+        {
+            return "SQLite " + new SqliteConnectionStringBuilder(_connectionString).DataSource;
+        }
+        var pg = new NpgsqlConnectionStringBuilder(_connectionString);
+        return $"PostgreSQL {pg.Host}:{pg.Port}/{pg.Database}";
+    }
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
