@@ -1,15 +1,13 @@
 using EdgeInventory.Simulator.Scoring;
 using EdgeInventory.Simulator.Story;
-using EdgeInventory.Vision.Imaging;
 
 namespace EdgeInventory.Simulator.Tests;
 
 /// <summary>The story's ground truth and the scoring of alerts against it, without any process.</summary>
 public sealed class StoryAndScoreTests
 {
-    private static ShelfView View(params int[] productsPerBay) => new("shelf", new BgrImage(64, 64),
-        [.. productsPerBay.Select((n, i) => new Bay($"bay-{i + 1}", 0, i * 0.1, 1, (i + 1) * 0.1,
-            [.. Enumerable.Range(0, n).Select(p => new ProductBox(p, i, p + 1, i + 1))], n, 0.1))]);
+    private static ShelfView View(params int[] productsPerBay) => new("shelf", renderer: null,
+        [.. productsPerBay.Select((n, i) => new Bay($"r{i}b0", 0, i * 0.1, 1, (i + 1) * 0.1, [.. Enumerable.Range(100 * i, n)], n, 0.1))]);
 
     [Fact]
     public void A_bay_sold_out_is_short_from_the_moment_fewer_than_half_its_products_are_left_until_its_restock()

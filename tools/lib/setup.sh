@@ -62,6 +62,40 @@ ensure_dotnet() {
     export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 }
 
+# apt_name VAR PATTERN...: sets VAR to the package this release offers for the first extended regular expression
+# that names one (the newest such name), for libraries whose package name differs between Debian and Ubuntu or
+# carries a version (libturbojpeg0 / libturbojpeg, libssl3 / libssl3t64). An installed one wins; none found: the first
+# pattern's name, so that ensure_apt's error names it. Not a $(...) function: the apt-get update it may run is counted.
+apt_name() {
+    local var="$1" pattern name=""
+    shift
+    for pattern in "$@"; do
+        name="$(dpkg-query -W -f='${Package} ${Status}\n' 2>/dev/null | awk -v p="$pattern" '$1 ~ p && / installed$/ {print $1}' | sort -V | tail -1)"
+        [ -n "$name" ] && break
+    done
+    if [ -z "$name" ] && command -v apt-cache >/dev/null; then
+        if [ "$EDGEINV_APT_UPDATED" = 0 ]; then
+            as_root apt-get update -qq >&2 || die "apt-get update failed"
+            EDGEINV_APT_UPDATED=1
+        fi
+        for pattern in "$@"; do
+            name="$(apt-cache pkgnames 2>/dev/null | grep -E "$pattern" | sort -V | tail -1 || true)"
+            [ -n "$name" ] && break
+        done
+    fi
+    [ -n "$name" ] || name="$(tr -d '^$' <<<"$1")"
+    printf -v "$var" '%s' "$name"
+}
+
+# What a self-contained .NET program needs from the system (Microsoft's list for Debian and Ubuntu, less ICU: the
+# projects set InvariantGlobalization): OpenSSL (TLS to the broker, HTTPS), CA certificates, time zones (stores' local
+# days). The Dockerfiles and a bare device use it.
+ensure_dotnet_runtime_deps() {
+    local ssl
+    apt_name ssl '^libssl3(t64)?$'
+    ensure_apt ca-certificates tzdata libstdc++6 zlib1g "$ssl"
+}
+
 # ONNX Runtime comes with the build: the Microsoft.ML.OnnxRuntime NuGet package (Directory.Packages.props) puts
 # libonnxruntime.so for linux-x64 and linux-arm64 beside the program. Another build (a GPU one, JetPack's on a
 # Jetson) is chosen with EDGEINV_ORT_LIBRARY; a path that names no file is refused here, before any program starts.
@@ -74,7 +108,10 @@ ensure_ort_library() {
 
 # The native libraries and tools the vision path needs at run time.
 ensure_vision_runtime() {
-    ensure_apt libturbojpeg0 ffmpeg
+    # Debian names TurboJPEG's library package libturbojpeg0, Ubuntu (a Jetson's L4T) libturbojpeg.
+    local turbojpeg
+    apt_name turbojpeg '^libturbojpeg0$' '^libturbojpeg$'
+    ensure_apt "$turbojpeg" ffmpeg
     ensure_ort_library
 }
 

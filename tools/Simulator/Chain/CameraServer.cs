@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using EdgeInventory.Scenes;
 using EdgeInventory.Simulator.Story;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
@@ -81,9 +82,9 @@ internal sealed class CameraServer : IDisposable
                 return;
             }
             int[] removed = story.RemovedAt(camera, t);
-            int? shopper = story.ShopperAt(camera, t);
-            string key = $"{story.StoreId}/{camera}/{string.Join(',', removed)}/{shopper}";
-            byte[] jpeg = _frames.GetOrAdd(key, _ => Render(story.Cameras[camera], removed, shopper));
+            Occluder? occluder = story.OccluderAt(camera, t);
+            string key = $"{story.StoreId}/{camera}/{string.Join(',', removed)}/{occluder}";
+            byte[] jpeg = _frames.GetOrAdd(key, _ => Render(story.Cameras[camera], removed, occluder));
             response.ContentType = "image/jpeg";
             response.ContentLength64 = jpeg.Length;
             response.OutputStream.Write(jpeg);
@@ -104,9 +105,9 @@ internal sealed class CameraServer : IDisposable
         }
     }
 
-    private byte[] Render(ShelfView view, int[] removed, int? shopper)
+    private byte[] Render(ShelfView view, int[] removed, Occluder? occluder)
     {
-        BgrImage frame = view.Render(removed, shopper);
+        BgrImage frame = view.Render(removed, occluder);
         lock (_encode)
         {
             return _jpeg.Encode(frame, 90);

@@ -399,7 +399,7 @@ internal sealed class ChainRun
                 saleTo = clock.At(x.SaleEnd),
                 restockedAt = clock.At(x.Restock),
             })),
-            shoppers = stories.SelectMany(s => s.Occlusions.Where(o => o.When.Start < end).Select(o => new { storeId = s.StoreId, cameraId = StoreStory.CameraId(o.Camera), from = clock.At(o.When.Start), to = clock.At(o.When.End) })),
+            passersBy = stories.SelectMany(s => s.Occlusions.Where(o => o.When.Start < end).Select(o => new { storeId = s.StoreId, cameraId = StoreStory.CameraId(o.Camera), kind = o.Occluder.Kind.ToString(), centerX = Math.Round(o.Occluder.CenterX, 3), from = clock.At(o.When.Start), to = clock.At(o.When.End) })),
             camerasOffline = stories.SelectMany(s => s.CameraOffline.Where(o => o.When.Start < end).Select(o => new { storeId = s.StoreId, cameraId = StoreStory.CameraId(o.Camera), from = clock.At(o.When.Start), to = clock.At(o.When.End) })),
             uplinksDown = stories.SelectMany(s => s.UplinkDown.Where(w => w.Start < end).Select(w => new { storeId = s.StoreId, from = clock.At(w.Start), to = clock.At(w.End) })),
         };

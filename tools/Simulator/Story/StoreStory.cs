@@ -1,3 +1,5 @@
+using EdgeInventory.Scenes;
+
 namespace EdgeInventory.Simulator.Story;
 
 /// <summary>
@@ -37,15 +39,15 @@ internal readonly record struct Window(double Start, double End)
     public bool Contains(double t) => t >= Start && t < End;
 }
 
-/// <summary>A shopper in front of a bay (and the one below it) for a few seconds.</summary>
-internal sealed record Occlusion(int Camera, int Bay, Window When);
+/// <summary>A shopper or a trolley passing in front of a camera's shelf for a few seconds.</summary>
+internal sealed record Occlusion(int Camera, Occluder Occluder, Window When);
 
 /// <summary>A true shortage: a bay with fewer than half its products from <see cref="Start"/> until its restock.</summary>
 internal sealed record TruthShortage(string StoreId, string ZoneId, int Camera, string CameraId, double Start, double End);
 
 /// <summary>
 /// What happens in one store over the run, a day compressed into <c>daySeconds</c> and repeated: each camera's bays are
-/// sold down and restocked (one sold out and one sold to three quarters a day per camera), shoppers pass, one camera of
+/// sold down and restocked (one sold out and one sold to three quarters a day per camera), a shopper and a trolley pass, one camera of
 /// the first store goes offline for a while, and the last store's device loses its broker for a while. Deterministic
 /// from the seed; the first camera of every store starts selling out at once, so the first alert comes early.
 /// </summary>
@@ -86,9 +88,10 @@ internal sealed class StoreStory
                     double p = d0 + (daySeconds * (0.5 + (0.25 * random.NextDouble())));
                     Add(c, partial, p, sellSeconds, sellTo: (int)Math.Ceiling(cameras[c].Bays[partial].Products.Count * 0.75), restock: d0 + (daySeconds * 0.9));
                 }
-                foreach (double at in (double[])[0.47, 0.93])
+                foreach ((double at, OccluderKind kind, double width) in ((double, OccluderKind, double)[])[(0.47, OccluderKind.Shopper, 0.3), (0.93, OccluderKind.Trolley, 0.4)])
                 {
-                    _occlusions.Add(new Occlusion(c, random.Next(bays), new Window(d0 + (daySeconds * at), d0 + (daySeconds * at) + 3)));
+                    var occluder = new Occluder(kind, 0.25 + (0.5 * random.NextDouble()), width);
+                    _occlusions.Add(new Occlusion(c, occluder, new Window(d0 + (daySeconds * at), d0 + (daySeconds * at) + 3)));
                 }
             }
             if (storeIndex == 0 && cameras.Count > 0)
@@ -136,7 +139,7 @@ internal sealed class StoreStory
         return removed;
     }
 
-    public int? ShopperAt(int camera, double t) => _occlusions.FirstOrDefault(o => o.Camera == camera && o.When.Contains(t))?.Bay;
+    public Occluder? OccluderAt(int camera, double t) => _occlusions.FirstOrDefault(o => o.Camera == camera && o.When.Contains(t))?.Occluder;
 
     public bool IsCameraOffline(int camera, double t) => _cameraOffline.Any(o => o.Camera == camera && o.When.Contains(t));
 
