@@ -16,6 +16,24 @@ as_root() {
     else die "installing needs root: run as root or install sudo ($*)"; fi
 }
 
+# with_progress LABEL LOG CMD...: runs CMD with its output into LOG (- for stderr) and, while it runs, says every 15 s
+# on stderr that LABEL is still going and for how long (a first build or install takes minutes with nothing else on
+# the screen).
+with_progress() {
+    local label="$1" log="$2" started ticker rc=0
+    shift 2
+    started="$(date +%s)"
+    # The sleep is waited for, not run in the foreground, so that the TERM below ends it too (a sleep left behind would
+    # hold stderr open for whoever reads it to the end).
+    ( trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+      while :; do sleep 15 & nap=$!; wait "$nap"; say "$label... $(( $(date +%s) - started )) s"; done ) &
+    ticker=$!
+    if [ "$log" = - ]; then "$@" >&2 || rc=$?; else "$@" >"$log" 2>&1 || rc=$?; fi
+    kill "$ticker" 2>/dev/null
+    wait "$ticker" 2>/dev/null || true
+    return "$rc"
+}
+
 # ensure_apt PKG...: installs the Debian packages that are not installed yet.
 EDGEINV_APT_UPDATED=0
 ensure_apt() {
@@ -27,10 +45,10 @@ ensure_apt() {
     command -v apt-get >/dev/null || die "missing Debian packages (${missing[*]}) and no apt-get to install them"
     say "installing Debian packages: ${missing[*]} (needs root)"
     if [ "$EDGEINV_APT_UPDATED" = 0 ]; then
-        as_root apt-get update -qq >&2 || die "apt-get update failed"
+        with_progress "apt-get update" - as_root apt-get update -qq || die "apt-get update failed"
         EDGEINV_APT_UPDATED=1
     fi
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+    with_progress "installing ${missing[*]}" - as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
         || die "apt-get install ${missing[*]} failed"
 }
 
@@ -118,9 +136,9 @@ ensure_built() {
         [ -z "$changed" ] && return 0
     fi
     mkdir -p "$EDGEINV_DEPS"
-    say "building ($EDGEINV_CONFIGURATION)"
+    say "building ($EDGEINV_CONFIGURATION; the first build restores NuGet packages and takes minutes)"
     local log="$EDGEINV_DEPS/build.log"
-    if ! dotnet build "$EDGEINV_ROOT/EdgeInventory.sln" -c "$EDGEINV_CONFIGURATION" -nologo -v q -clp:ErrorsOnly >"$log" 2>&1; then
+    if ! with_progress "building" "$log" dotnet build "$EDGEINV_ROOT/EdgeInventory.sln" -c "$EDGEINV_CONFIGURATION" -nologo -v q -clp:ErrorsOnly; then
         grep -E "error|Error" "$log" | sort -u | head -40 >&2
         die "build failed (full log: $log)"
     fi
