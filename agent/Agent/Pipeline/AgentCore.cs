@@ -90,6 +90,8 @@ public sealed partial class AgentCore : IDisposable
             {
                 cam.Smoother.Restore(z, s.State);
                 cam.Depths[z] = s.Depth;
+                cam.LastConfirmed[z] = s.State;
+                cam.Baselines[z] = s.Baseline;
             }
         }
 
@@ -157,7 +159,9 @@ public sealed partial class AgentCore : IDisposable
 
                 if (camera.Changed[z])
                 {
-                    _changedZones.Add(new StoredZoneState(camera.Id, camera.Zones[z].Id, state, camera.Depths[z]));
+                    camera.Baselines[z] = ZoneBaselineRules.AfterConfirmed(camera.Baselines[z], camera.LastConfirmed[z], state, _settings.Reconciler.Baseline, now);
+                    camera.LastConfirmed[z] = state;
+                    _changedZones.Add(new StoredZoneState(camera.Id, camera.Zones[z].Id, state, camera.Depths[z], camera.Baselines[z]));
                 }
 
                 int before = _events.Count;
@@ -250,11 +254,17 @@ public sealed partial class AgentCore : IDisposable
             {
                 ZoneDefinition z = zone.Camera.Zones[zone.Zone];
                 string? disagreement = ScannerAgreement.Disagreement(count.Quantity, state.Facings, _settings.Reconciler.ScannerFacingTolerance);
-                if (disagreement is null && ScannerAgreement.ImpliedDepth(count.Quantity, state.Facings, _expected.Find(z.LocationId, z.Sku)?.Capacity ?? z.Capacity, z.PlannedFacings) is double depth)
+                ExpectedStockEntry? expected = _expected.Find(z.LocationId, z.Sku);
+                if (disagreement is null && ScannerAgreement.ImpliedDepth(count.Quantity, state.Facings, expected?.Capacity ?? z.Capacity, z.PlannedFacings) is double depth)
                 {
+                    // A count of the full expected stock that agrees with the camera: what the camera sees now is the zone full.
+                    int expectedUnits = expected?.ExpectedUnits ?? (int)Math.Round(z.PlannedFacings * z.Depth, MidpointRounding.AwayFromZero);
+                    ZoneBaseline? before = zone.Camera.Baselines[zone.Zone];
+                    zone.Camera.Baselines[zone.Zone] = ZoneBaselineRules.AfterScannerCount(before, state, count.Quantity, expectedUnits, now);
                     zone.Camera.Depths[zone.Zone] = depth;
-                    zones.Add(new StoredZoneState(zone.Camera.Id, z.Id, state, depth));
-                    detail = $"depth of zone {z.Id} set to {depth:0.##} units per facing";
+                    zones.Add(new StoredZoneState(zone.Camera.Id, z.Id, state, depth, zone.Camera.Baselines[zone.Zone]));
+                    detail = $"depth of zone {z.Id} set to {depth:0.##} units per facing"
+                        + (zone.Camera.Baselines[zone.Zone] != before ? $"; {state.Facings} facings is the zone full (baseline)" : "");
                 }
                 else if (disagreement is not null)
                 {
@@ -398,6 +408,7 @@ public sealed partial class AgentCore : IDisposable
             Depth = camera.Depths[z],
             Expected = _expected.Find(zone.LocationId, zone.Sku),
             LatestScan = _latestScans.GetValueOrDefault((zone.LocationId, zone.Sku)),
+            Baseline = camera.Baselines[z],
             ModelVersion = ModelVersion,
         };
     }

@@ -19,6 +19,8 @@ public sealed class CameraRuntime
         Depths = [.. settings.Zones.Select(static z => z.Depth)];
         Observations = new ZoneObservation[settings.Zones.Count];
         Changed = new bool[settings.Zones.Count];
+        Baselines = new ZoneBaseline?[settings.Zones.Count];
+        LastConfirmed = new ConfirmedZoneState?[settings.Zones.Count];
     }
 
     public string Id => Settings.Id;
@@ -40,6 +42,12 @@ public sealed class CameraRuntime
 
     /// <summary>Units per facing of each zone, refined by scanner counts.</summary>
     public double[] Depths { get; }
+
+    /// <summary>What each zone looked like when last known full (null: never seen full); stored with the zone's state.</summary>
+    public ZoneBaseline?[] Baselines { get; }
+
+    /// <summary>Each zone's confirmed state before its latest change (the baseline rules tell a restock by it).</summary>
+    public ConfirmedZoneState?[] LastConfirmed { get; }
 
     public ZoneObservation[] Observations { get; }
 
