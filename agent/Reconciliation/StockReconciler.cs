@@ -75,6 +75,8 @@ public sealed class StockReconciler
         }
     }
 
+    public ReconcilerSettings Settings => _settings;
+
     /// <summary>The latest event of every open discrepancy.</summary>
     public IReadOnlyCollection<DiscrepancyEvent> Open => _open.Values;
 

@@ -1,31 +1,24 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeInventory.Agent.Configuration;
-using EdgeInventory.Agent.Pipeline;
-using EdgeInventory.Agent.State;
-using EdgeInventory.Capture;
 using EdgeInventory.Contracts;
-using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Counting;
+using EdgeInventory.Reconciliation;
 using EdgeInventory.Vision.Yolo;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeInventory.ShortageBench;
 
 /// <summary>
-/// The agent's own pipeline for one harness camera: an agent configuration file written for the camera's
-/// zones (defaults for everything else, overridden by <c>--set</c>), loaded and checked by the agent's
-/// configuration code, an <see cref="AgentCore"/> over a real SQLite state folder, frames handed to it as the
-/// detection loop does. The events it records are collected from its event sink.
+/// The agent's own judgement for one harness camera: an agent configuration file written for the camera's zones
+/// (defaults for everything else, overridden by <c>--set</c>), loaded and checked by the agent's configuration
+/// code, and the agent's <see cref="ZonePipeline"/> (count → smooth → reconcile) built from it as the agent builds
+/// it, one frame per sampling interval. No planogram file: the zones' planned facings are the expected stock.
 /// </summary>
 internal sealed class AgentUnderTest : IDisposable
 {
-    private readonly CollectingSink _sink = new();
-    private readonly AgentStore _store;
-    private readonly AgentCore _core;
     private readonly string _folder;
-    private long _sequence;
+    private readonly ZoneFrameResult _result = new();
 
     public AgentUnderTest(HarnessCamera camera, string modelPath, string modelVersion, IReadOnlyDictionary<int, string> classNames, double intervalSeconds, IReadOnlyDictionary<string, string> overrides)
     {
@@ -36,30 +29,30 @@ internal sealed class AgentUnderTest : IDisposable
         var builder = new ConfigurationBuilder().AddAgentSources(configFile);
         builder.AddInMemoryCollection(overrides.Select(static kv => new KeyValuePair<string, string?>("Agent:" + kv.Key, kv.Value)));
         Settings = AgentConfiguration.Load(builder.Build(), _folder);
-        Directory.CreateDirectory(Settings.StateDirectory);
-        _store = new AgentStore(Settings.DatabasePath, _sink);
         CameraSettings cam = Settings.Cameras[0];
-        var capture = new CameraCapture(cam.Id, cam.Source, cam.Capture, NullLogger.Instance);
-        _core = new AgentCore(Settings, _store, modelVersion, classNames, [capture], NullLogger<AgentCore>.Instance);
+        var reconciler = new StockReconciler(Settings.Reconciler, Settings.StoreId, Settings.DeviceId);
+        Pipeline = new ZonePipeline(cam.Id, cam.Zones, CountingSettings.FromClassNames(classNames, Settings.Model.ClassesAreSkus), Settings.Smoothing, reconciler, modelVersion);
     }
 
     public AgentSettings Settings { get; }
 
-    public CameraRuntime Camera => _core.Cameras[0];
+    public ZonePipeline Pipeline { get; }
 
-    /// <summary>Hands one frame and its detections to the agent; returns the discrepancy events it recorded.</summary>
-    public IReadOnlyList<DiscrepancyEvent> Process(BgrImage frame, DateTimeOffset at, List<Detection> detections)
+    /// <summary>The zone observations of the latest frame, before smoothing.</summary>
+    public ZoneObservation[] Observations { get; private set; } = [];
+
+    /// <summary>Hands one frame's detections to the pipeline; returns the discrepancy events it raised.</summary>
+    public IReadOnlyList<DiscrepancyEvent> Process(IReadOnlyList<Detection> detections, int width, int height, DateTimeOffset at)
     {
-        _sink.Events.Clear();
-        _core.ProcessFrame(Camera, new CapturedFrame(frame, at, _sequence++), detections);
-        return [.. _sink.Events];
+        Pipeline.Process(detections, width, height, at, references: null, _result);
+        // The counter keeps no observations for callers: count the frame again for the trace (pure, cheap).
+        Observations = new ZoneObservation[Pipeline.Zones.Count];
+        Pipeline.Counter.Observe(detections, width, height, Observations);
+        return [.. _result.Events.Select(static e => e.Event)];
     }
 
     public void Dispose()
     {
-        _core.Dispose();
-        _store.Dispose();
-        SqliteConnection.ClearAllPools();
         try
         {
             Directory.Delete(_folder, recursive: true);
@@ -104,27 +97,5 @@ internal sealed class AgentUnderTest : IDisposable
             },
         };
         return JsonSerializer.Serialize(config);
-    }
-
-    /// <summary>Keeps the discrepancy events the agent records (in the transaction of their state change).</summary>
-    private sealed class CollectingSink : IEventSink
-    {
-        public List<DiscrepancyEvent> Events { get; } = [];
-
-        public void Initialize(SqliteConnection connection)
-        {
-        }
-
-        public void Enqueue(SqliteTransaction transaction, ContractMessage message)
-        {
-            if (message is DiscrepancyEvent e)
-            {
-                Events.Add(e);
-            }
-        }
-
-        public void Committed()
-        {
-        }
     }
 }

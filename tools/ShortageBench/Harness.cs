@@ -132,7 +132,7 @@ internal static class Harness
                 }
 
                 DateTimeOffset at = t0 + TimeSpan.FromSeconds(o.IntervalSeconds * f);
-                IReadOnlyList<DiscrepancyEvent> events = agent.Process(frame, at, [.. boxes]);
+                IReadOnlyList<DiscrepancyEvent> events = agent.Process(boxes, frame.Width, frame.Height, at);
                 truthByFrame[f] = [.. camera.Zones.Select((bay, z) => ShortageTruth.Judge(camera.Photo, bay, script.Removed, camera.MinFacings[z], gapThreshold))];
                 foreach (DiscrepancyEvent e in events)
                 {
@@ -153,13 +153,13 @@ internal static class Harness
                         zone = bay.Id,
                         truth = truthByFrame[f][z].ToString(),
                         remaining = ShortageTruth.Remaining(bay, script.Removed),
-                        observed = agent.Camera.Observations[z].Facings,
-                        observedEmpty = Math.Round(agent.Camera.Observations[z].EmptyFraction, 3),
-                        confirmed = agent.Camera.Smoother.Confirmed(z)?.Facings,
-                        confirmedEmpty = agent.Camera.Smoother.Confirmed(z) is { } c ? Math.Round(c.EmptyFraction, 3) : (double?)null,
-                        occluded = agent.Camera.Smoother.IsOccluded(z),
-                        baseline = agent.Camera.Baselines[z]?.Facings,
-                        baselineEmpty = agent.Camera.Baselines[z]?.EmptyFraction is double be ? Math.Round(be, 3) : (double?)null,
+                        observed = agent.Observations[z].Facings,
+                        observedEmpty = Math.Round(agent.Observations[z].EmptyFraction, 3),
+                        confirmed = agent.Pipeline.Smoother.Confirmed(z)?.Facings,
+                        confirmedEmpty = agent.Pipeline.Smoother.Confirmed(z) is { } c ? Math.Round(c.EmptyFraction, 3) : (double?)null,
+                        occluded = agent.Pipeline.Smoother.IsOccluded(z),
+                        baseline = agent.Pipeline.Baselines[z]?.Facings,
+                        baselineEmpty = agent.Pipeline.Baselines[z]?.EmptyFraction is double be ? Math.Round(be, 3) : (double?)null,
                     }).ToArray(),
                     events = events.Select(static e => $"{e.Phase} {e.Kind} {e.Severity} {e.ZoneId}: {e.Detail}").ToArray(),
                 });

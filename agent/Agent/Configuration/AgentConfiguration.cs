@@ -2,6 +2,7 @@ using EdgeInventory.Capture;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Onnx;
+using EdgeInventory.Agent.Evidence;
 using EdgeInventory.Reconciliation;
 using System.Globalization;
 using System.Reflection;
@@ -93,6 +94,9 @@ public sealed record AgentSettings
 
     /// <summary>The agent's own database; the MQTT outbox lives in it so that events share their state change's transaction.</summary>
     public string DatabasePath => Path.Combine(StateDirectory, "agent.db");
+
+    /// <summary>Where the evidence crops are kept.</summary>
+    public string EvidenceFolder => Path.Combine(StateDirectory, "evidence");
 
     /// <summary>
     /// Fills agent/Messaging's options from what the agent already knows, so each value has one source: the store

@@ -18,8 +18,8 @@ public sealed record ExpectedStockBase(string? File, string? Sha256);
 /// camera reference views and the cloud's expected-stock updates. Each change is written in one transaction
 /// together with the messages it causes (through <see cref="IEventSink"/>), so a restart resumes exactly where
 /// the agent stopped: open discrepancies are handed back to the reconciler and not raised again, and the
-/// expected-stock book is the planogram file with the stored updates replayed. One connection, used under the
-/// caller's lock.
+/// expected-stock book is the planogram file with the stored updates replayed. One connection; thread-safe, each
+/// call holds it alone.
 /// </summary>
 public sealed class AgentStore : IDisposable
 {
@@ -33,6 +33,9 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     private static readonly TimeSpan SupersededUpdateIdRetention = TimeSpan.FromDays(30);
 
+    // The parts of the agent commit from their own threads (the detection loop, scanner posts, cloud commands) on
+    // this one connection: each call holds it alone.
+    private readonly Lock _gate = new();
     private readonly SqliteConnection _db;
     private readonly IEventSink _sink;
 
@@ -89,6 +92,7 @@ public sealed class AgentStore : IDisposable
 
     public IReadOnlyList<StoredZoneState> LoadZoneStates()
     {
+        using Lock.Scope held = _gate.EnterScope();
         var states = new List<StoredZoneState>();
         using SqliteCommand cmd = Command("""
             SELECT s.camera_id, s.zone_id, s.facings, s.foreign_facings, s.empty_fraction, s.since, s.depth,
@@ -109,6 +113,7 @@ public sealed class AgentStore : IDisposable
 
     public IReadOnlyList<DiscrepancyEvent> LoadOpenDiscrepancies()
     {
+        using Lock.Scope held = _gate.EnterScope();
         var open = new List<DiscrepancyEvent>();
         using SqliteCommand cmd = Command("SELECT last_event FROM open_discrepancy");
         using SqliteDataReader r = cmd.ExecuteReader();
@@ -129,6 +134,7 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     public IReadOnlyList<ScannerCountRecord> LoadLatestScannerCounts()
     {
+        using Lock.Scope held = _gate.EnterScope();
         var counts = new List<ScannerCountRecord>();
         using SqliteCommand cmd = Command("""
             SELECT location_id, sku, quantity, counted_at, scanner_id, event_id FROM scanner_count s
@@ -145,6 +151,7 @@ public sealed class AgentStore : IDisposable
 
     public byte[]? LoadReference(string cameraId)
     {
+        using Lock.Scope held = _gate.EnterScope();
         using SqliteCommand cmd = Command("SELECT signature FROM camera_reference WHERE camera_id = $c");
         cmd.Parameters.AddWithValue("$c", cameraId);
         return cmd.ExecuteScalar() as byte[];
@@ -152,6 +159,7 @@ public sealed class AgentStore : IDisposable
 
     public void SaveReference(string cameraId, byte[] signature, DateTimeOffset at)
     {
+        using Lock.Scope held = _gate.EnterScope();
         using SqliteCommand cmd = Command("INSERT OR REPLACE INTO camera_reference(camera_id, signature, created_at) VALUES ($c, $s, $t)");
         cmd.Parameters.AddWithValue("$c", cameraId);
         cmd.Parameters.AddWithValue("$s", signature);
@@ -162,6 +170,7 @@ public sealed class AgentStore : IDisposable
     /// <summary>Forgets a camera's reference view (after the camera was deliberately moved): the next frame becomes it.</summary>
     public bool ResetReference(string cameraId)
     {
+        using Lock.Scope held = _gate.EnterScope();
         using SqliteCommand cmd = Command("DELETE FROM camera_reference WHERE camera_id = $c");
         cmd.Parameters.AddWithValue("$c", cameraId);
         return cmd.ExecuteNonQuery() > 0;
@@ -170,6 +179,7 @@ public sealed class AgentStore : IDisposable
     /// <summary>Whether a scanner count with this event id was already accepted (a redelivery).</summary>
     public bool HasScannerCount(Guid eventId)
     {
+        using Lock.Scope held = _gate.EnterScope();
         using SqliteCommand cmd = Command("SELECT 1 FROM scanner_count WHERE event_id = $id");
         cmd.Parameters.AddWithValue("$id", eventId.ToString());
         return cmd.ExecuteScalar() is not null;
@@ -178,6 +188,7 @@ public sealed class AgentStore : IDisposable
     /// <summary>Which planogram the stored expected-stock updates build on; null until a start has recorded one.</summary>
     public ExpectedStockBase? LoadExpectedStockBase()
     {
+        using Lock.Scope held = _gate.EnterScope();
         using SqliteCommand cmd = Command("SELECT planogram_file, planogram_sha256 FROM expected_stock_base WHERE id = 1");
         using SqliteDataReader r = cmd.ExecuteReader();
         return r.Read() ? new ExpectedStockBase(r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)) : null;
@@ -186,6 +197,7 @@ public sealed class AgentStore : IDisposable
     /// <summary>Records which planogram the stored updates build on (the first start, or the same content at a new path).</summary>
     public void SaveExpectedStockBase(ExpectedStockBase planogram)
     {
+        using Lock.Scope held = _gate.EnterScope();
         ArgumentNullException.ThrowIfNull(planogram);
         using SqliteTransaction tx = _db.BeginTransaction();
         SaveExpectedStockBase(planogram, tx);
@@ -198,6 +210,7 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     public IReadOnlyList<ExpectedStockUpdate> LoadExpectedStockUpdates()
     {
+        using Lock.Scope held = _gate.EnterScope();
         var updates = new List<ExpectedStockUpdate>();
         using SqliteCommand cmd = Command("SELECT event_id, payload FROM expected_stock_update WHERE payload IS NOT NULL ORDER BY seq");
         using SqliteDataReader r = cmd.ExecuteReader();
@@ -230,6 +243,7 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     public bool RecordExpectedStock(ExpectedStockUpdate update, DateTimeOffset receivedAt)
     {
+        using Lock.Scope held = _gate.EnterScope();
         ArgumentNullException.ThrowIfNull(update);
         byte[] payload = ContractParser.Serialize(update);
         using SqliteTransaction tx = _db.BeginTransaction();
@@ -274,6 +288,7 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     public int DiscardExpectedStockUpdates(ExpectedStockBase planogram)
     {
+        using Lock.Scope held = _gate.EnterScope();
         ArgumentNullException.ThrowIfNull(planogram);
         using SqliteTransaction tx = _db.BeginTransaction();
         using SqliteCommand supersede = Command("UPDATE expected_stock_update SET payload = NULL WHERE payload IS NOT NULL", tx);
@@ -290,6 +305,7 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     public void Record(IReadOnlyList<StoredZoneState> zones, IReadOnlyList<DiscrepancyEvent> events, ScannerCountRecord? scan = null, IReadOnlyList<ContractMessage>? messages = null)
     {
+        using Lock.Scope held = _gate.EnterScope();
         ArgumentNullException.ThrowIfNull(zones);
         ArgumentNullException.ThrowIfNull(events);
         using SqliteTransaction tx = _db.BeginTransaction();
@@ -370,6 +386,7 @@ public sealed class AgentStore : IDisposable
     /// <summary>Rows of the local event log, oldest first (for tests and diagnostics).</summary>
     public IReadOnlyList<(string Topic, byte[] Payload)> ReadEventLog(string? schema = null)
     {
+        using Lock.Scope held = _gate.EnterScope();
         var rows = new List<(string, byte[])>();
         using SqliteCommand cmd = Command(schema is null ? "SELECT topic, payload FROM event_log ORDER BY seq" : "SELECT topic, payload FROM event_log WHERE schema = $s ORDER BY seq");
         if (schema is not null)

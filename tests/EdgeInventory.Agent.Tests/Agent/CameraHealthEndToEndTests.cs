@@ -42,7 +42,7 @@ public sealed class CameraHealthEndToEndTests : IDisposable
         Assert.Equal("cam-dead", offline.CameraId);
         Assert.Equal(Severity.Critical, offline.Severity);
         Assert.Contains("refused", offline.Detail, StringComparison.OrdinalIgnoreCase);
-        CameraRuntime ok = run.App.Services.GetRequiredService<AgentCore>().Cameras.Single(c => c.Id == "cam-shelf");
+        CameraRuntime ok = run.App.Services.GetRequiredService<ZoneStateKeeper>().Cameras.Single(c => c.Id == "cam-shelf");
         Assert.True(ok.FramesProcessed > 0);
     }
 

@@ -49,14 +49,14 @@ public sealed class ZoneBaselinePersistenceTests : IDisposable
     /// <summary>Frames 5 s apart (the configuration's inertia is 1.5 s and 3 observations) until z1 is confirmed at <paramref name="facings"/>.</summary>
     private void FeedUntilConfirmed(RunningAgent agent, int facings)
     {
-        CameraRuntime camera = agent.Core.Cameras[0];
-        for (int i = 0; i < 20 && camera.Smoother.Confirmed(0)?.Facings != facings; i++)
+        CameraRuntime camera = agent.Zones.Cameras[0];
+        for (int i = 0; i < 20 && camera.Pipeline.Smoother.Confirmed(0)?.Facings != facings; i++)
         {
-            agent.Core.ProcessFrame(camera, new CapturedFrame(_frame, _now, _sequence++), Boxes(facings));
+            agent.Zones.ProcessFrame(camera, new CapturedFrame(_frame, _now, _sequence++), Boxes(facings));
             _now += TimeSpan.FromSeconds(5);
         }
 
-        Assert.Equal(facings, camera.Smoother.Confirmed(0)?.Facings);
+        Assert.Equal(facings, camera.Pipeline.Smoother.Confirmed(0)?.Facings);
     }
 
     private static List<DiscrepancyEvent> Shortages(RunningAgent agent) =>
@@ -71,13 +71,14 @@ public sealed class ZoneBaselinePersistenceTests : IDisposable
         await using (RunningAgent commissioned = RunningAgent.Start(_dir))
         {
             FeedUntilConfirmed(commissioned, 2);
-            Assert.Equal(new ZoneBaseline(2, commissioned.Core.Cameras[0].Smoother.Confirmed(0)!.Value.EmptyFraction, commissioned.Core.Cameras[0].Baselines[0]!.LearnedAt, BaselineSource.Commissioning),
-                commissioned.Core.Cameras[0].Baselines[0]);
+            ZonePipeline pipeline = commissioned.Zones.Cameras[0].Pipeline;
+            ZoneBaseline learned = pipeline.Baselines[0]!;
+            Assert.Equal((2, BaselineSource.Commissioning, pipeline.Smoother.Confirmed(0)!.Value.EmptyFraction), (learned.Facings, learned.Source, learned.EmptyFraction));
             Assert.Empty(Shortages(commissioned));
         }
 
         await using RunningAgent restarted = RunningAgent.Start(_dir);
-        Assert.Equal(2, restarted.Core.Cameras[0].Baselines[0]?.Facings);
+        Assert.Equal(2, restarted.Zones.Cameras[0].Pipeline.Baselines[0]?.Facings);
         FeedUntilConfirmed(restarted, 1);
         Assert.DoesNotContain(Shortages(restarted), static e => e.Severity >= Severity.Warning); // 1 of 2 seen: about 4 of 8 left
 
@@ -91,7 +92,7 @@ public sealed class ZoneBaselinePersistenceTests : IDisposable
     {
         await using RunningAgent agent = RunningAgent.Start(_dir, static config => config["Agent"]!["Reconciliation"] = new JsonObject { ["LearnBaselineAtCommissioning"] = false });
         FeedUntilConfirmed(agent, 2);
-        Assert.Null(agent.Core.Cameras[0].Baselines[0]);
+        Assert.Null(agent.Zones.Cameras[0].Pipeline.Baselines[0]);
         DiscrepancyEvent below = Assert.Single(Shortages(agent), static e => e.Phase == DiscrepancyPhase.Start);
         Assert.Equal(DiscrepancyKind.BelowMinimum, below.Kind);
 
@@ -108,10 +109,10 @@ public sealed class ZoneBaselinePersistenceTests : IDisposable
             Quantity = 8,
             CountedAt = _now,
         };
-        Assert.Equal(ScannerCountOutcome.Accepted, agent.Core.AcceptScannerCount(count).Outcome);
-        Assert.Equal(BaselineSource.Scanner, agent.Core.Cameras[0].Baselines[0]?.Source);
+        Assert.Equal(ScannerCountOutcome.Accepted, agent.Scanners.Accept(count).Outcome);
+        Assert.Equal(BaselineSource.Scanner, agent.Zones.Cameras[0].Pipeline.Baselines[0]?.Source);
 
-        agent.Core.ProcessFrame(agent.Core.Cameras[0], new CapturedFrame(_frame, _now, _sequence++), Boxes(2));
+        agent.Zones.ProcessFrame(agent.Zones.Cameras[0], new CapturedFrame(_frame, _now, _sequence++), Boxes(2));
         Assert.Contains(Shortages(agent), e => e.DiscrepancyId == below.DiscrepancyId && e.Phase == DiscrepancyPhase.End);
     }
 

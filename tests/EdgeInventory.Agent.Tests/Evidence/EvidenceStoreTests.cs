@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
-using EdgeInventory.Reconciliation;
+using EdgeInventory.Agent.Evidence;
 using EdgeInventory.Tests.Shared;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
 
-namespace EdgeInventory.Agent.Tests.Reconciliation;
+namespace EdgeInventory.Agent.Tests.Evidence;
 
 public class EvidenceStoreTests
 {

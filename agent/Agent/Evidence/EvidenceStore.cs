@@ -4,7 +4,7 @@ using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
 using EdgeInventory.Vision.Yolo;
 
-namespace EdgeInventory.Reconciliation;
+namespace EdgeInventory.Agent.Evidence;
 
 /// <summary>How much evidence is kept on the device; the oldest files go first.</summary>
 public sealed record EvidenceRetention
@@ -23,7 +23,7 @@ public sealed record SavedEvidence(EvidenceRef Reference, byte[] Jpeg);
 /// Keeps the evidence of discrepancies: an annotated JPEG crop of the zone only (its bounding box
 /// and a small margin, never the whole scene with the shoppers in it), with the zone outline and the
 /// product boxes drawn. Files are named by evidence id under one folder and pruned by count, size and
-/// age. Not thread-safe: the agent saves from its detection loop.
+/// age. Not thread-safe: the agent's <see cref="EvidenceWriter"/> uses it from the detection loop.
 /// </summary>
 public sealed class EvidenceStore : IDisposable
 {
@@ -53,46 +53,72 @@ public sealed class EvidenceStore : IDisposable
     /// </summary>
     public SavedEvidence Save(string evidenceId, BgrImage frame, ZonePolygon zone, IReadOnlyList<Detection> boxes)
     {
+        CropZone(frame, zone, boxes, _crop);
+        SavedEvidence saved = Encode(evidenceId, _crop);
+        Write(evidenceId, saved.Jpeg);
+        return saved;
+    }
+
+    /// <summary>
+    /// Copies the zone's bounding box (and a small margin) of <paramref name="frame"/> into <paramref name="crop"/>
+    /// with the product boxes and the zone outline drawn: the one step that needs the frame, so the frame's buffer
+    /// can go back to its capture before the crop is encoded.
+    /// </summary>
+    public static void CropZone(BgrImage frame, ZonePolygon zone, IReadOnlyList<Detection> boxes, BgrImage crop)
+    {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(boxes);
+        ArgumentNullException.ThrowIfNull(crop);
         int x0 = Math.Clamp((int)Math.Floor((zone.MinX - Margin) * frame.Width), 0, frame.Width - 1);
         int y0 = Math.Clamp((int)Math.Floor((zone.MinY - Margin) * frame.Height), 0, frame.Height - 1);
         int x1 = Math.Clamp((int)Math.Ceiling((zone.MaxX + Margin) * frame.Width), x0 + 1, frame.Width);
         int y1 = Math.Clamp((int)Math.Ceiling((zone.MaxY + Margin) * frame.Height), y0 + 1, frame.Height);
         int w = x1 - x0, h = y1 - y0;
-        _crop.Resize(w, h);
+        crop.Resize(w, h);
         ReadOnlySpan<byte> src = frame.Pixels;
-        Span<byte> dst = _crop.Pixels;
+        Span<byte> dst = crop.Pixels;
         for (int y = 0; y < h; y++)
         {
-            src.Slice(((y0 + y) * frame.Stride) + (x0 * 3), w * 3).CopyTo(dst.Slice(y * _crop.Stride, w * 3));
+            src.Slice(((y0 + y) * frame.Stride) + (x0 * 3), w * 3).CopyTo(dst.Slice(y * crop.Stride, w * 3));
         }
 
         foreach (Detection box in boxes)
         {
-            DrawRectangle(_crop, (int)box.X1 - x0, (int)box.Y1 - y0, (int)box.X2 - x0, (int)box.Y2 - y0, (0, 200, 0));
+            DrawRectangle(crop, (int)box.X1 - x0, (int)box.Y1 - y0, (int)box.X2 - x0, (int)box.Y2 - y0, (0, 200, 0));
         }
 
         IReadOnlyList<NormalizedPoint> pts = zone.Points;
         for (int i = 0, j = pts.Count - 1; i < pts.Count; j = i++)
         {
-            DrawLine(_crop, (int)(pts[j].X * frame.Width) - x0, (int)(pts[j].Y * frame.Height) - y0,
+            DrawLine(crop, (int)(pts[j].X * frame.Width) - x0, (int)(pts[j].Y * frame.Height) - y0,
                 (int)(pts[i].X * frame.Width) - x0, (int)(pts[i].Y * frame.Height) - y0, (0, 220, 255));
         }
+    }
 
-        byte[] jpeg = _jpeg.Encode(_crop, Quality);
-        string path = PathOf(evidenceId);
-        string temp = path + ".part";
-        File.WriteAllBytes(temp, jpeg);
-        File.Move(temp, path, overwrite: true);
+    /// <summary>Encodes a crop made by <see cref="CropZone"/>: its reference (the hash the event carries) and its JPEG bytes.</summary>
+    public SavedEvidence Encode(string evidenceId, BgrImage crop)
+    {
+        ArgumentNullException.ThrowIfNull(crop);
+        Identifiers.Require(evidenceId, "evidence id");
+        byte[] jpeg = _jpeg.Encode(crop, Quality);
         return new SavedEvidence(new EvidenceRef
         {
             EvidenceId = evidenceId,
             Sha256 = EvidencePhoto.HashOf(jpeg), // the hash the contract checks the sent photo against
-            Width = w,
-            Height = h,
+            Width = crop.Width,
+            Height = crop.Height,
         }, jpeg);
+    }
+
+    /// <summary>Writes the file of an encoded crop (through a temporary file, so a reader never sees half a JPEG).</summary>
+    public void Write(string evidenceId, byte[] jpeg)
+    {
+        ArgumentNullException.ThrowIfNull(jpeg);
+        string path = PathOf(evidenceId);
+        string temp = path + ".part";
+        File.WriteAllBytes(temp, jpeg);
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>Deletes the oldest files beyond the retention limits; returns how many were deleted.</summary>

@@ -1,0 +1,41 @@
+using EdgeInventory.Capture;
+using EdgeInventory.Contracts;
+
+namespace EdgeInventory.Agent.Pipeline;
+
+/// <summary>One camera's status as <c>/healthz</c>, the heartbeat and the metrics report it.</summary>
+/// <param name="LastError">The capture's last error while it is not up; null while frames flow.</param>
+public readonly record struct CameraStatus(string CameraId, CameraState State, long FramesCaptured, long FramesDropped, int Restarts, DateTimeOffset? LastFrameAt, bool ViewChanged, string? LastError);
+
+/// <summary>
+/// The one read of every camera's status, shared by <c>/healthz</c>, the heartbeat and the metrics, so the three
+/// cannot tell different stories. The capture's counters are atomic; the view flag is the detection loop's latest.
+/// </summary>
+public sealed class CameraStatusBoard(IReadOnlyList<CameraRuntime> cameras)
+{
+    public IReadOnlyList<CameraRuntime> Cameras { get; } = cameras ?? throw new ArgumentNullException(nameof(cameras));
+
+    public int Count => Cameras.Count;
+
+    /// <summary>Camera <paramref name="index"/>'s status now (in configuration order). Allocates nothing.</summary>
+    public CameraStatus Read(int index)
+    {
+        CameraRuntime camera = Cameras[index];
+        CameraCapture capture = camera.Capture;
+        CameraState state = capture.State;
+        return new CameraStatus(camera.Id, state, capture.FramesCaptured, capture.FramesDropped, capture.Restarts, capture.LastFrameAt,
+            camera.View?.Changed ?? false, state == CameraState.Up ? null : capture.LastError);
+    }
+
+    /// <summary>Every camera's status now, in configuration order.</summary>
+    public IReadOnlyList<CameraStatus> ReadAll()
+    {
+        var all = new CameraStatus[Cameras.Count];
+        for (int i = 0; i < all.Length; i++)
+        {
+            all[i] = Read(i);
+        }
+
+        return all;
+    }
+}
