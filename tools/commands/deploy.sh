@@ -64,7 +64,9 @@ cmd_runtime-deps() {
     esac
 }
 
-# tests/EdgeInventory.Deploy.Tests runs systemd-analyze verify on deploy/systemd (Debian's systemd package).
+# tests/EdgeInventory.Deploy.Tests runs systemd-analyze verify on deploy/systemd (Debian's systemd package) and
+# the broker's mirrored configuration in a real mosquitto with TLS material made by openssl.
 test_needs_deploy() {
     command -v systemd-analyze >/dev/null || ensure_apt systemd
+    ensure_apt mosquitto mosquitto-clients openssl
 }
