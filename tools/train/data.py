@@ -33,6 +33,19 @@ def list_split(root, split):
     return pairs
 
 
+def kfold_split(root, folds, fold):
+    """Cross-validation over all the labelled photos (train + val pooled): returns (train pairs,
+    held-out pairs) of fold `fold` of `folds`. The photos are ordered by file name and shuffled by a
+    fixed generator (not the run's seed), so every run and machine sees the same folds."""
+    if folds < 2 or not 0 <= fold < folds:
+        raise ValueError(f"--folds {folds} --fold {fold}: need folds >= 2 and 0 <= fold < folds")
+    pairs = sorted(list_split(root, "train") + list_split(root, "val"), key=lambda p: os.path.basename(p[0]))
+    order = np.random.default_rng(20261207).permutation(len(pairs))
+    held = [pairs[j] for k, j in enumerate(order) if k % folds == fold]
+    rest = [pairs[j] for k, j in enumerate(order) if k % folds != fold]
+    return rest, held
+
+
 def read_labels(path, nc):
     """[M, 5] float32 (cls, cx, cy, w, h normalised). A missing file means an image with no objects."""
     if not os.path.exists(path):
@@ -93,14 +106,19 @@ class ShelfDataset(torch.utils.data.Dataset):
     is off), HSV jitter, horizontal flip. Val mode: plain letterbox, as at inference."""
 
     def __init__(self, root, split, imgsz, nc=1, train=True, seed=0, mosaic=1.0, scale=0.5,
-                 hsv=(0.015, 0.7, 0.4), fliplr=0.5, min_visible=0.4, limit=None):
-        self.pairs = list_split(root, split)[:limit] if limit else list_split(root, split)
+                 hsv=(0.015, 0.7, 0.4), fliplr=0.5, min_visible=0.4, limit=None, pairs=None, view=None):
+        """`split` names DIR/images/<split>; `pairs` (image, label) paths, when given, replace it.
+        `view` (train mode): photos are seen at the scale of a `view`-px letterbox, the size the model
+        will run at, and each training image is an imgsz crop of that (default: imgsz, whole photos)."""
+        pairs = pairs if pairs is not None else list_split(root, split)
+        self.pairs = pairs[:limit] if limit else pairs
         self.imgsz, self.train, self.seed = imgsz, train, seed
         self.mosaic, self.scale, self.hsv, self.fliplr = mosaic, scale, hsv, fliplr
         self.min_visible = min_visible
         self.epoch = 0
-        # Keep up to 1.6x the training size: random zoom-in then samples real pixels, not upscaled ones.
-        self.max_side = int(imgsz * 1.6)
+        self.view = view or imgsz
+        # Keep up to 1.6x the view size: random zoom-in then samples real pixels, not upscaled ones.
+        self.max_side = int(max(self.view, imgsz) * 1.6)
         self.images, self.boxes, self.classes = [], [], []
         for img_path, lbl_path in self.pairs:
             img = load_image(img_path, self.max_side)
@@ -155,7 +173,7 @@ class ShelfDataset(torch.utils.data.Dataset):
         qw, qh = x1 - x0, y1 - y0
         img, boxes = self.images[index], self.boxes[index]
         h, w = img.shape[:2]
-        g = zoom * self.imgsz / max(h, w)  # output pixels per source pixel
+        g = zoom * self.view / max(h, w)  # output pixels per source pixel
         src = img
         if g < 0.5 and self.halves is not None:
             src, g_src = self.halves[index], g * 2

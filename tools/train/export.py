@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import STRIDES, Conv, ShelfDetector, count_gflops, count_params  # noqa: E402
+from model import ARCHS, STRIDES, Conv, build_model, count_gflops, count_params  # noqa: E402
 
 TRAINER_VERSION = "edgeinv-train 0.1"
 OPSET = 17
@@ -101,7 +101,7 @@ def load_checkpoint_model(path):
         kwargs["weights_only"] = False  # our own checkpoint: it holds plain Python settings too
     ckpt = torch.load(path, **kwargs)
     cfg = ckpt["config"]
-    model = ShelfDetector(nc=len(cfg["names"]), scale=cfg["scale"])
+    model = build_model(cfg.get("arch", "shelf"), nc=len(cfg["names"]), scale=cfg["scale"])
     model.load_state_dict(ckpt["ema"] if ckpt.get("ema") is not None else ckpt["model"])
     return model, ckpt
 
@@ -113,6 +113,7 @@ def main(argv=None):
     src.add_argument("--random", action="store_true", help="random weights (for timing benchmarks only)")
     ap.add_argument("--out", required=True, help="ONNX file to write")
     ap.add_argument("--scale", default="n", help="with --random: model scale (n, s, m)")
+    ap.add_argument("--arch", default="shelf", choices=ARCHS, help="with --random: architecture")
     ap.add_argument("--nc", type=int, default=1, help="with --random: number of classes")
     ap.add_argument("--imgsz", type=int, default=None, help="input size (default: the training size, or 640)")
     ap.add_argument("--conf", type=float, default=None,
@@ -121,24 +122,25 @@ def main(argv=None):
 
     if args.random:
         torch.manual_seed(0)
-        model = ShelfDetector(nc=args.nc, scale=args.scale)
+        model = build_model(args.arch, nc=args.nc, scale=args.scale)
         imgsz = args.imgsz or 640
         names = ["product"] if args.nc == 1 else [f"class{i}" for i in range(args.nc)]
         conf = args.conf if args.conf is not None else 0.25
-        desc = f"EdgeInventory ShelfDetector-{args.scale} with RANDOM weights (for timing only, detects nothing)"
+        desc = f"EdgeInventory {model.name} with RANDOM weights (for timing only, detects nothing)"
     else:
         model, ckpt = load_checkpoint_model(args.weights)
         cfg = ckpt["config"]
-        imgsz = args.imgsz or cfg["imgsz"]
+        imgsz = args.imgsz or cfg.get("view_size") or cfg["imgsz"]
         names = cfg["names"]
         conf = args.conf if args.conf is not None else ckpt.get("best_conf")
         if conf is None:
             sys.exit(f"{args.weights}: no operating threshold chosen on val in this checkpoint; pass --conf")
-        desc = (f"EdgeInventory ShelfDetector-{cfg['scale']} ({', '.join(names)}), trained by tools/train "
+        init = " from COCO weights (YOLOX, Apache-2.0)" if cfg.get("pretrained") else ""
+        desc = (f"EdgeInventory {model.name} ({', '.join(names)}){init}, trained by tools/train "
                 f"for {ckpt['epoch'] + 1} epochs at {cfg['imgsz']} px on {cfg.get('data_name', 'unknown data')}")
     if imgsz % max(STRIDES):
         sys.exit(f"--imgsz {imgsz}: must be a multiple of {max(STRIDES)}")
-    print(f"model: scale {model.scale}, {count_params(model) / 1e6:.2f}M params, "
+    print(f"model: {model.name}, {count_params(model) / 1e6:.2f}M params, "
           f"{count_gflops(model, imgsz):.1f} GFLOPs at {imgsz}", file=sys.stderr)
     export_onnx(model, args.out, imgsz, names, conf, desc)
     print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.1f} MB, conf {conf:.4f})", file=sys.stderr)

@@ -104,6 +104,8 @@ class TaskAlignedAssigner(nn.Module):
 
 
 class DetectionLoss:
+    """For the DFL head (ShelfDetector): CIoU + DFL box loss, BCE on the class scores."""
+
     def __init__(self, nc, box_gain=7.5, cls_gain=0.5, dfl_gain=1.5, topk=10):
         self.nc = nc
         self.gains = (box_gain, cls_gain, dfl_gain)
@@ -111,17 +113,31 @@ class DetectionLoss:
         self.bce = nn.BCEWithLogitsLoss(reduction="none")
         self.proj = torch.arange(REG_MAX, dtype=torch.float)
 
+    def decode(self, x, anchors):
+        """x [B, no, A] -> (boxes xyxy in grid units [B, A, 4], score logits [B, A, nc], raw box
+        outputs [B, A, 4*REG_MAX])."""
+        b = x.shape[0]
+        pred_distri, pred_scores = x.split((4 * REG_MAX, self.nc), 1)
+        pred_distri = pred_distri.permute(0, 2, 1).contiguous()  # [B, A, 64]
+        pred_scores = pred_scores.permute(0, 2, 1).contiguous()  # [B, A, nc]
+        proj = self.proj.to(x.device, pred_distri.dtype)
+        dist = pred_distri.view(b, -1, 4, REG_MAX).softmax(3).matmul(proj)  # [B, A, 4] in grid units
+        pred_bboxes = torch.cat((anchors - dist[..., :2], anchors + dist[..., 2:]), -1)
+        return pred_bboxes, pred_scores, pred_distri
+
+    def score_probability(self, scores):
+        return scores.sigmoid()
+
+    def score_loss(self, scores, target):
+        return self.bce(scores.float(), target.float())
+
     def __call__(self, feats, targets):
         """feats: the model's training outputs; targets [M, 6] (batch index, cls, x1, y1, x2, y2) px.
         Returns (loss to back-propagate, detached [box, cls, dfl] for logging)."""
         device = feats[0].device
         b = feats[0].shape[0]
-        no = self.nc + 4 * REG_MAX
+        no = feats[0].shape[1]
         x = torch.cat([f.view(b, no, -1) for f in feats], 2)
-        pred_distri, pred_scores = x.split((4 * REG_MAX, self.nc), 1)
-        pred_distri = pred_distri.permute(0, 2, 1).contiguous()  # [B, A, 64]
-        pred_scores = pred_scores.permute(0, 2, 1).contiguous()  # [B, A, nc]
-        dtype = pred_scores.dtype
         shapes = [(f.shape[2], f.shape[3]) for f in feats]
         anchors, strides = make_anchors(shapes, STRIDES, torch.float32, device)
 
@@ -138,16 +154,13 @@ class DetectionLoss:
         gt_labels, gt_bboxes = gt.split((1, 4), 2)
         mask_gt = gt_bboxes.sum(2, keepdim=True).gt(0)
 
-        proj = self.proj.to(device, pred_distri.dtype)
-        dist = pred_distri.view(b, -1, 4, REG_MAX).softmax(3).matmul(proj)  # [B, A, 4] in grid units
-        pred_bboxes = torch.cat((anchors - dist[..., :2], anchors + dist[..., 2:]), -1)
-
+        pred_bboxes, pred_scores, pred_distri = self.decode(x, anchors)
         target_bboxes, target_scores, fg_mask = self.assigner(
-            pred_scores.detach().sigmoid().float(), (pred_bboxes.detach() * strides).float(),
+            self.score_probability(pred_scores.detach()).float(), (pred_bboxes.detach() * strides).float(),
             anchors * strides, gt_labels, gt_bboxes, mask_gt)
         target_scores_sum = max(target_scores.sum().item(), 1.0)
 
-        loss_cls = self.bce(pred_scores.float(), target_scores.float()).sum() / target_scores_sum
+        loss_cls = self.score_loss(pred_scores, target_scores).sum() / target_scores_sum
         loss_box = torch.zeros((), device=device)
         loss_dfl = torch.zeros((), device=device)
         if fg_mask.any():
@@ -155,10 +168,11 @@ class DetectionLoss:
             weight = target_scores.sum(-1)[fg_mask].unsqueeze(-1)
             iou = box_iou_pairs(pred_bboxes[fg_mask].float(), tb[fg_mask], ciou=True)
             loss_box = ((1.0 - iou).unsqueeze(-1) * weight).sum() / target_scores_sum
-            anc = anchors.unsqueeze(0).expand(b, -1, -1)[fg_mask]
-            t = tb[fg_mask]
-            ltrb = torch.cat((anc - t[:, :2], t[:, 2:] - anc), -1).clamp(0, REG_MAX - 1 - 0.01)
-            loss_dfl = (self._dfl(pred_distri[fg_mask].view(-1, REG_MAX).float(), ltrb) * weight).sum() / target_scores_sum
+            if pred_distri is not None:
+                anc = anchors.unsqueeze(0).expand(b, -1, -1)[fg_mask]
+                t = tb[fg_mask]
+                ltrb = torch.cat((anc - t[:, :2], t[:, 2:] - anc), -1).clamp(0, REG_MAX - 1 - 0.01)
+                loss_dfl = (self._dfl(pred_distri[fg_mask].view(-1, REG_MAX).float(), ltrb) * weight).sum() / target_scores_sum
         parts = torch.stack((loss_box * self.gains[0], loss_cls * self.gains[1], loss_dfl * self.gains[2]))
         # Scaled by the batch size, as YOLOv8 does, so the nominal-batch accumulation keeps its meaning.
         return parts.sum() * b, parts.detach()
@@ -173,3 +187,28 @@ class DetectionLoss:
         ce_l = F.cross_entropy(pred_dist, tl.view(-1), reduction="none").view(tl.shape)
         ce_r = F.cross_entropy(pred_dist, tr.view(-1), reduction="none").view(tl.shape)
         return (ce_l * wl + ce_r * wr).mean(-1, keepdim=True)
+
+
+class ObjectnessDetectionLoss(DetectionLoss):
+    """For the YOLOX head: the same assignment and CIoU box loss; the score is sigmoid(objectness)
+    x sigmoid(class), the figure export writes, and the BCE is taken on that product (in log space),
+    so training optimises the score the detector thresholds. Boxes are centre offsets from the cell
+    origin and log sizes, in grid units; no DFL term."""
+
+    def decode(self, x, anchors):
+        reg, obj, cls = x.split((4, 1, self.nc), 1)
+        reg = reg.permute(0, 2, 1)
+        origins = anchors - 0.5  # make_anchors gives cell centres; YOLOX offsets from the corner
+        xy = origins + reg[..., :2]
+        wh = reg[..., 2:4].float().clamp(max=10.0).exp()  # clamp: a diverging step cannot give inf
+        pred_bboxes = torch.cat((xy - wh / 2, xy + wh / 2), -1)
+        log_scores = F.logsigmoid(obj.float()) + F.logsigmoid(cls.float())  # log score [B, nc, A]
+        return pred_bboxes, log_scores.permute(0, 2, 1).contiguous(), None
+
+    def score_probability(self, log_scores):
+        return log_scores.exp()
+
+    def score_loss(self, log_scores, target):
+        log_not = torch.log((-torch.expm1(log_scores)).clamp(min=1e-7))  # log(1 - score)
+        target = target.float()
+        return -(target * log_scores + (1 - target) * log_not)

@@ -23,9 +23,9 @@ REG_MAX = 16  # DFL bins per box side
 class Conv(nn.Module):
     """Conv2d + BatchNorm + SiLU, the unit every block is built from."""
 
-    def __init__(self, c_in, c_out, k=1, s=1):
+    def __init__(self, c_in, c_out, k=1, s=1, groups=1):
         super().__init__()
-        self.conv = nn.Conv2d(c_in, c_out, k, s, k // 2, bias=False)
+        self.conv = nn.Conv2d(c_in, c_out, k, s, k // 2, groups=groups, bias=False)
         self.bn = nn.BatchNorm2d(c_out, eps=1e-3, momentum=0.03)
         self.act = nn.SiLU(inplace=True)
 
@@ -160,6 +160,7 @@ class ShelfDetector(nn.Module):
             raise ValueError(f"unknown scale '{scale}': choose one of {', '.join(SCALES)}")
         depth, width, max_ch = SCALES[scale]
         self.nc, self.scale = nc, scale
+        self.name = f"ShelfDetector-{scale}"
 
         def ch(c):
             return int(math.ceil(min(c, max_ch) * width / 8) * 8)
@@ -201,6 +202,20 @@ class ShelfDetector(nn.Module):
         o4 = self.h18(torch.cat((self.h16(o3), t4), 1))
         o5 = self.h21(torch.cat((self.h19(o4), p5), 1))
         return self.detect([o3, o4, o5])
+
+
+ARCHS = ("shelf", "yolox-nano")
+
+
+def build_model(arch="shelf", nc=1, scale="n"):
+    """The network a run trains: `shelf` (ShelfDetector, YOLOv8 layout, `scale` n/s/m) or
+    `yolox-nano` (YOLOX-nano layout, the one the shipped COCO weights fit)."""
+    if arch == "shelf":
+        return ShelfDetector(nc=nc, scale=scale)
+    if arch == "yolox-nano":
+        from yolox import YoloxNano
+        return YoloxNano(nc=nc)
+    raise ValueError(f"unknown architecture '{arch}': choose one of {', '.join(ARCHS)}")
 
 
 def count_params(model):

@@ -1,4 +1,5 @@
-"""Smoke run of the whole pipeline: a few training steps on 4 photos at 160 px, export, check.
+"""Smoke run of the whole pipeline: a few training steps on 4 photos at 160 px, export, check;
+then one step of YOLOX-nano from the shipped COCO weights at 96 px (weights in place, export, folds).
 
     python3 tools/train/smoke.py --data ../shared/data/sku110k-dev --out /tmp/edgeinv-smoke
 
@@ -69,6 +70,40 @@ def check_fine_tune(data, out):
         raise AssertionError("--init with weights of another scale was accepted")
 
 
+def check_pretrained(data, out):
+    """--arch yolox-nano: the COCO weights land on the layers they belong to, the YOLOX head exports
+    in the same contract, and --folds splits the photos into disjoint folds that cover them all."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    import train
+    from data import kfold_split, list_split
+    from yolox import onnx_module_path
+
+    run = os.path.join(out, "pretrained")
+    size = 96
+    train.main(["--data", data, "--out", run, "--arch", "yolox-nano", "--imgsz", str(size), "--folds", "3",
+                "--fold", "0", "--limit", "2", "--epochs", "1", "--batch", "2", "--max-steps", "1",
+                "--device", "cpu", "--lr0", "0"])
+    weights = train.torch_load(os.path.join(run, "last.pt"))["model"]
+    proto = onnx.load(train.DEFAULT_PRETRAINED["yolox-nano"])
+    inits = {i.name: i for i in proto.graph.initializer}
+    node = next(n for n in proto.graph.node if n.name == "/backbone/backbone/dark4/dark4.1/m/m.2/conv2/pconv/conv/Conv")
+    expected = numpy_helper.to_array(inits[node.input[1]])
+    got = weights[onnx_module_path(node.name) + ".weight"].numpy()
+    # lr0 0: the step changes no weight, so the layer holds the COCO weights it was given.
+    assert np.array_equal(got, expected), "--arch yolox-nano did not start from the COCO weights"
+    check_onnx(os.path.join(run, "shelf-detector.onnx"), size, 1)
+
+    everything = {os.path.basename(p[0]) for p in list_split(data, "train") + list_split(data, "val")}
+    held = [{os.path.basename(p[0]) for p in kfold_split(data, 3, i)[1]} for i in range(3)]
+    assert set().union(*held) == everything and sum(len(h) for h in held) == len(everything), \
+        "--folds 3: the held-out folds do not partition the photos"
+    rest = {os.path.basename(p[0]) for p in kfold_split(data, 3, 0)[0]}
+    assert not rest & held[0] and rest | held[0] == everything, "--folds 3 --fold 0: train and held-out overlap"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True, help="folder with images/{train,val} and labels/{train,val}")
@@ -82,6 +117,7 @@ def main(argv=None):
     onnx_path = os.path.join(args.out, "shelf-detector.onnx")
     meta = check_onnx(onnx_path, IMGSZ, 1)
     check_fine_tune(args.data, args.out)
+    check_pretrained(args.data, args.out)
     print(f"smoke: {onnx_path} passes the contract checks (edgeinv_conf {meta['edgeinv_conf']})", file=sys.stderr)
     print(onnx_path)
 

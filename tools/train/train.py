@@ -25,10 +25,13 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import ShelfDataset, collate, seed_worker  # noqa: E402
-from loss import DetectionLoss  # noqa: E402
+from data import ShelfDataset, collate, kfold_split, seed_worker  # noqa: E402
+from loss import DetectionLoss, ObjectnessDetectionLoss  # noqa: E402
 from metrics import DetectionStats, postprocess  # noqa: E402
-from model import ShelfDetector, count_gflops, count_params  # noqa: E402
+from model import ARCHS, build_model, count_gflops, count_params  # noqa: E402
+
+DEFAULT_PRETRAINED = {"yolox-nano": os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained",
+                                                 "yolox_nano_416_coco.onnx")}
 
 
 class ModelEMA:
@@ -121,7 +124,7 @@ def validate(model, loader, device, nc, nms_iou):
     res = {"ap50": ap50, "ap50_95": ap, "conf": conf, "precision": p, "recall": r,
            "val_seconds": time.time() - t0}
     res.update(stats.counts_at(conf))
-    return res
+    return res, stats
 
 
 def parse_args(argv):
@@ -133,7 +136,19 @@ def parse_args(argv):
                     help="start a new run from these weights (a checkpoint's EMA), e.g. to fine-tune at another --imgsz")
     ap.add_argument("--epochs", type=int, default=100)
     ap.add_argument("--imgsz", type=int, default=640, help="training and export input size (multiple of 32)")
-    ap.add_argument("--scale", default="n", help="model scale: n (YOLOv8n-sized), s, m")
+    ap.add_argument("--scale", default="n", help="model scale: n (YOLOv8n-sized), s, m (--arch shelf)")
+    ap.add_argument("--view-size", type=int, default=None,
+                    help="train on --imgsz crops of photos seen at the scale of a VIEW-px letterbox, and validate "
+                         "and export at VIEW (the size the model will run at; default: --imgsz, whole photos)")
+    ap.add_argument("--arch", default="shelf", choices=ARCHS,
+                    help="shelf: ShelfDetector (YOLOv8 layout, from scratch); yolox-nano: YOLOX-nano layout, "
+                         "started from COCO weights (--pretrained)")
+    ap.add_argument("--pretrained", default=None,
+                    help="ONNX with the COCO weights to start from (--arch yolox-nano; default "
+                         "tools/train/pretrained/yolox_nano_416_coco.onnx); 'none' trains from scratch")
+    ap.add_argument("--folds", type=int, default=None,
+                    help="k-fold cross-validation over train+val pooled: K folds (with --fold)")
+    ap.add_argument("--fold", type=int, default=None, help="the held-out fold, 0..K-1: validation runs on it")
     ap.add_argument("--names", default="product", help="comma-separated class names, in label order")
     ap.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     ap.add_argument("--batch", type=int, default=None, help="images per step (default 8 on cpu, 32 on cuda)")
@@ -143,6 +158,8 @@ def parse_args(argv):
     ap.add_argument("--cos", action="store_true", help="cosine instead of linear lr decay")
     ap.add_argument("--weight-decay", type=float, default=5e-4)
     ap.add_argument("--warmup-epochs", type=float, default=3.0)
+    ap.add_argument("--warmup-min-iters", type=int, default=100,
+                    help="warm-up lasts at least this many iterations (fewer for short fine-tuning runs)")
     ap.add_argument("--close-mosaic", type=int, default=None,
                     help="last N epochs without mosaic (default: 10%% of the epochs)")
     ap.add_argument("--mosaic", type=float, default=1.0, help="mosaic probability")
@@ -156,13 +173,15 @@ def parse_args(argv):
     ap.add_argument("--limit", type=int, default=None, help="use only the first N train and val images (smoke)")
     ap.add_argument("--max-steps", type=int, default=None, help="stop after N iterations (smoke)")
     ap.add_argument("--no-export", action="store_true", help="do not export OUT/shelf-detector.onnx at the end")
+    ap.add_argument("--val-every", type=int, default=1,
+                    help="validate every N epochs (and at the last, and when stopping early)")
     ap.add_argument("--stop-after-minutes", type=float, default=None,
                     help="end cleanly after the epoch that passes this wall time (resume later)")
     return ap.parse_args(argv)
 
 
-CONFIG_KEYS = ("data", "epochs", "imgsz", "scale", "batch", "nbs", "lr0", "lrf", "cos", "weight_decay",
-               "warmup_epochs", "close_mosaic", "mosaic", "zoom", "ema_tau", "nms_iou", "seed", "limit")
+CONFIG_KEYS = ("data", "epochs", "imgsz", "view_size", "arch", "scale", "folds", "fold", "batch", "nbs", "lr0", "lrf", "cos", "weight_decay",
+               "warmup_epochs", "warmup_min_iters", "close_mosaic", "mosaic", "zoom", "ema_tau", "nms_iou", "seed", "limit")
 
 
 def main(argv=None):
@@ -190,9 +209,23 @@ def main(argv=None):
             sys.exit("--data DIR is required (or --resume)")
         if args.imgsz % 32:
             sys.exit(f"--imgsz {args.imgsz}: must be a multiple of 32")
+        if args.view_size is not None and (args.view_size % 32 or args.view_size < args.imgsz):
+            sys.exit(f"--view-size {args.view_size}: must be a multiple of 32 and at least --imgsz {args.imgsz}")
         if os.path.exists(last_path):
             sys.exit(f"{last_path} exists: pass --resume to continue it, or choose another --out")
+        if (args.folds is None) != (args.fold is None):
+            sys.exit("--folds K and --fold i go together")
+        if args.folds is not None and not (args.folds >= 2 and 0 <= args.fold < args.folds):
+            sys.exit(f"--folds {args.folds} --fold {args.fold}: need K >= 2 and 0 <= i < K")
         cfg = {k: getattr(args, k) for k in CONFIG_KEYS}
+        pretrained = args.pretrained or DEFAULT_PRETRAINED.get(args.arch)
+        if args.arch == "shelf" and args.pretrained not in (None, "none"):
+            sys.exit("--pretrained: --arch shelf has no pretrained weights; use --arch yolox-nano")
+        if pretrained == "none" or args.init:
+            pretrained = None  # from scratch, or from a checkpoint of our own
+        if pretrained and not os.path.isfile(pretrained):
+            sys.exit(f"--pretrained {pretrained}: no such file")
+        cfg["pretrained"] = os.path.abspath(pretrained) if pretrained else None
         cfg["batch"] = args.batch or (32 if device.type == "cuda" else 8)
         if cfg["close_mosaic"] is None:
             cfg["close_mosaic"] = max(round(0.1 * args.epochs), 0)
@@ -202,11 +235,17 @@ def main(argv=None):
             cfg["init"] = os.path.abspath(args.init)
     names = cfg["names"]
     nc = len(names)
+    arch = cfg.get("arch", "shelf")  # checkpoints from before --arch are ShelfDetectors
     seed_everything(cfg["seed"])
 
+    train_pairs = val_pairs = None
+    if cfg.get("folds"):
+        train_pairs, val_pairs = kfold_split(cfg["data"], cfg["folds"], cfg["fold"])
+    view = cfg.get("view_size") or cfg["imgsz"]
     train_set = ShelfDataset(cfg["data"], "train", cfg["imgsz"], nc=nc, train=True, seed=cfg["seed"],
-                             mosaic=cfg["mosaic"], scale=cfg["zoom"], limit=cfg["limit"])
-    val_set = ShelfDataset(cfg["data"], "val", cfg["imgsz"], nc=nc, train=False, limit=cfg["limit"])
+                             mosaic=cfg["mosaic"], scale=cfg["zoom"], limit=cfg["limit"], pairs=train_pairs,
+                             view=view)
+    val_set = ShelfDataset(cfg["data"], "val", view, nc=nc, train=False, limit=cfg["limit"], pairs=val_pairs)
     workers = args.workers if args.workers is not None else (8 if device.type == "cuda" else 0)
     batch = min(cfg["batch"], len(train_set))
     gen = torch.Generator()
@@ -217,7 +256,7 @@ def main(argv=None):
     val_loader = torch.utils.data.DataLoader(val_set, batch_size=min(8, len(val_set)), shuffle=False,
                                              num_workers=0, collate_fn=collate)
 
-    model = ShelfDetector(nc=nc, scale=cfg["scale"]).to(device)
+    model = build_model(arch, nc=nc, scale=cfg["scale"]).to(device)
     accumulate = max(round(cfg["nbs"] / batch), 1)
     weight_decay = cfg["weight_decay"] * batch * accumulate / cfg["nbs"]
     optimizer = build_optimizer(model, cfg["lr0"], 0.9, weight_decay)
@@ -251,21 +290,32 @@ def main(argv=None):
     else:
         if args.init:
             init = torch_load(args.init)
-            if init["config"]["names"] != names or init["config"]["scale"] != cfg["scale"]:
-                sys.exit(f"--init {args.init}: trained for scale {init['config']['scale']} and classes "
-                         f"{init['config']['names']}, this run is scale {cfg['scale']} with {names}")
+            init_arch = init["config"].get("arch", "shelf")
+            if init["config"]["names"] != names or init["config"]["scale"] != cfg["scale"] or init_arch != arch:
+                sys.exit(f"--init {args.init}: trained for {init_arch} scale {init['config']['scale']} and classes "
+                         f"{init['config']['names']}, this run is {arch} scale {cfg['scale']} with {names}")
             model.load_state_dict(init["ema"])
             ema = ModelEMA(model, tau=cfg.get("ema_tau", 2000.0))
+        elif cfg.get("pretrained"):
+            from yolox import calibrate_batch_norm, load_onnx_weights
+            n_loaded = load_onnx_weights(model, cfg["pretrained"])
+            # One training batch sets the batch norms so the first steps start from the COCO network.
+            train_set.set_epoch(0, cfg["mosaic"])
+            images = torch.stack([train_set[i][0] for i in range(min(batch, len(train_set)))])
+            calibrate_batch_norm(model, images.to(device).float() / 255)
+            ema = ModelEMA(model, tau=cfg.get("ema_tau", 2000.0))
+            log(args.out, f"initialised {n_loaded} layers from {cfg['pretrained']}")
         log(args.out, "config " + json.dumps(cfg))
-    log(args.out, f"model ShelfDetector-{cfg['scale']}: {count_params(model) / 1e6:.2f}M params, "
+    log(args.out, f"model {model.name}: {count_params(model) / 1e6:.2f}M params, "
                   f"{count_gflops(model, cfg['imgsz']):.1f} GFLOPs at {cfg['imgsz']}; device {device}, "
                   f"torch {torch.__version__}, threads {torch.get_num_threads()}; train {len(train_set)} images "
                   f"({train_set.instance_count} boxes), val {len(val_set)} ({val_set.instance_count}); "
                   f"batch {batch} x accumulate {accumulate}")
 
-    criterion = DetectionLoss(nc)
+    criterion = ObjectnessDetectionLoss(nc) if arch == "yolox-nano" else DetectionLoss(nc)
     nb = len(train_loader)
-    warmup_iters = max(round(cfg["warmup_epochs"] * nb), 100) if cfg["warmup_epochs"] > 0 else 0
+    warmup_iters = (max(round(cfg["warmup_epochs"] * nb), cfg.get("warmup_min_iters", 100))
+                    if cfg["warmup_epochs"] > 0 else 0)
     results_csv = os.path.join(args.out, "results.csv")
     t_start = time.time()
     stopped_early = False
@@ -311,27 +361,37 @@ def main(argv=None):
             if args.max_steps and step >= args.max_steps:
                 break
         train_seconds = time.time() - t_epoch
-        res = validate(ema.ema, val_loader, device, nc, cfg["nms_iou"])
-        fitness = 0.1 * res["ap50"] + 0.9 * res["ap50_95"]
-        is_best = fitness > best_fitness
-        if is_best:
-            best_fitness, best_conf = fitness, res["conf"]
-        log(args.out, f"epoch {epoch + 1}/{epochs} val AP50 {res['ap50']:.4f} AP50-95 {res['ap50_95']:.4f} "
-                      f"conf {res['conf']:.4f} count MAE {res['count_mae']:.2f} (mean err {res['count_mean_error']:+.2f}) "
-                      f"P {res['precision']:.3f} R {res['recall']:.3f}; train {train_seconds:.0f}s val "
-                      f"{res['val_seconds']:.0f}s{' *best*' if is_best else ''}")
-        row = {"epoch": epoch + 1, "box": float(mloss[0]), "cls": float(mloss[1]), "dfl": float(mloss[2]),
-               "lr": optimizer.param_groups[0]["lr"], "train_s": round(train_seconds, 1), **res}
-        new_file = not os.path.exists(results_csv)
-        with open(results_csv, "a", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(row))
-            if new_file:
-                w.writeheader()
-            w.writerow(row)
+        stop_steps = bool(args.max_steps and step >= args.max_steps)
+        stop_time = bool(args.stop_after_minutes and (time.time() - t_start) / 60 >= args.stop_after_minutes)
+        res, is_best = {}, False
+        if stop_steps or stop_time or epoch == epochs - 1 or (epoch + 1) % args.val_every == 0:
+            res, stats = validate(ema.ema, val_loader, device, nc, cfg["nms_iou"])
+            # Per-image matches and scores, so cross-validation can pool the folds' held-out photos.
+            stats_path = os.path.join(args.out, f"val-stats-epoch{epoch + 1}.pt")
+            torch.save({"stats": stats.__dict__, "imgsz": view, "epoch": epoch + 1,
+                        "images": [os.path.basename(p[0]) for p in val_set.pairs]}, stats_path)
+            fitness = 0.1 * res["ap50"] + 0.9 * res["ap50_95"]
+            is_best = fitness > best_fitness
+            if is_best:
+                best_fitness, best_conf = fitness, res["conf"]
+            log(args.out, f"epoch {epoch + 1}/{epochs} val AP50 {res['ap50']:.4f} AP50-95 {res['ap50_95']:.4f} "
+                          f"conf {res['conf']:.4f} count MAE {res['count_mae']:.2f} (mean err {res['count_mean_error']:+.2f}) "
+                          f"P {res['precision']:.3f} R {res['recall']:.3f}; train {train_seconds:.0f}s val "
+                          f"{res['val_seconds']:.0f}s{' *best*' if is_best else ''}")
+            row = {"epoch": epoch + 1, "box": float(mloss[0]), "cls": float(mloss[1]), "dfl": float(mloss[2]),
+                   "lr": optimizer.param_groups[0]["lr"], "train_s": round(train_seconds, 1), **res}
+            new_file = not os.path.exists(results_csv)
+            with open(results_csv, "a", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(row))
+                if new_file:
+                    w.writeheader()
+                w.writerow(row)
+        else:
+            log(args.out, f"epoch {epoch + 1}/{epochs} done in {train_seconds:.0f}s (validation every {args.val_every})")
         state = {"epoch": epoch, "step": step, "config": cfg, "model": model.state_dict(),
                  "ema": ema.ema.state_dict(), "ema_updates": ema.updates, "optimizer": optimizer.state_dict(),
                  "scaler": scaler.state_dict() if use_amp else None, "best_fitness": best_fitness,
-                 "best_conf": best_conf, "val": res, "torch": torch.__version__,
+                 "best_conf": best_conf, "val": res or None, "torch": torch.__version__,
                  "date": time.strftime("%Y-%m-%dT%H:%M:%S")}
         torch.save(state, last_path + ".part")
         os.replace(last_path + ".part", last_path)  # a kill mid-save leaves the previous last.pt intact
@@ -340,11 +400,11 @@ def main(argv=None):
             best["model"] = None  # best.pt carries the EMA weights only: what export uses
             torch.save(best, best_path + ".part")
             os.replace(best_path + ".part", best_path)
-        if args.max_steps and step >= args.max_steps:
+        if stop_steps:
             log(args.out, f"stopping: --max-steps {args.max_steps} reached")
             stopped_early = True
             break
-        if args.stop_after_minutes and (time.time() - t_start) / 60 >= args.stop_after_minutes:
+        if stop_time:
             log(args.out, f"stopping after epoch {epoch + 1}: --stop-after-minutes {args.stop_after_minutes}; "
                           f"continue with --resume")
             stopped_early = True

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using EdgeInventory.Contracts;
+using EdgeInventory.Mqtt;
 
-namespace EdgeInventory.CloudBench;
+namespace EdgeInventory.Tools;
 
 /// <summary>One message to publish, with what the alert watchers need to match its alert to it.</summary>
 internal sealed record PlannedEvent(int Index, string Topic, byte[] Payload, Guid EventId, Guid DiscrepancyId, bool OpensAlert);
@@ -27,6 +29,50 @@ internal sealed class EventPlan
 
     /// <summary>Discrepancies whose start opens (and whose end resolves) an alert.</summary>
     public int Alerts { get; }
+
+    /// <summary>
+    /// Publishes the plan, store <c>s</c>'s events in order on <paramref name="publishers"/>[s] with at most 100
+    /// unacknowledged (the client's own in-flight limit), paced to <paramref name="rate"/> events/s over all stores
+    /// when given. An event's time (Stopwatch ticks, in <paramref name="sentAt"/> by its index) is taken when it is
+    /// handed to the client inside that window, i.e. when it goes on the wire. <paramref name="topicLeaf"/> replaces
+    /// each topic's last level (a topic nobody subscribes to measures publishing alone).
+    /// </summary>
+    public async Task PublishAsync(IReadOnlyList<MqttConnection> publishers, int? rate, long[] sentAt, string? topicLeaf = null)
+    {
+        TimeSpan interval = rate is { } r ? TimeSpan.FromSeconds((double)publishers.Count / r) : TimeSpan.Zero;
+        Task[] each = [.. PerStore.Select((list, s) => Task.Run(async () =>
+        {
+            using var window = new SemaphoreSlim(100);
+            var pending = new List<Task>(list.Count);
+            var pace = Stopwatch.StartNew();
+            for (int i = 0; i < list.Count; i++)
+            {
+                PlannedEvent e = list[i];
+                if (rate is not null && interval * i - pace.Elapsed is { Ticks: > 0 } early)
+                {
+                    await Task.Delay(early);
+                }
+                await window.WaitAsync();
+                string topic = topicLeaf is null ? e.Topic : e.Topic[..(e.Topic.LastIndexOf('/') + 1)] + topicLeaf;
+                sentAt[e.Index] = Stopwatch.GetTimestamp();
+                pending.Add(Send(publishers[s], topic, e.Payload, window));
+            }
+            await Task.WhenAll(pending);
+        }))];
+        await Task.WhenAll(each);
+
+        static async Task Send(MqttConnection client, string topic, byte[] payload, SemaphoreSlim window)
+        {
+            try
+            {
+                await client.PublishAsync(topic, payload, qos: 1);
+            }
+            finally
+            {
+                window.Release();
+            }
+        }
+    }
 
     public static EventPlan Build(IReadOnlyList<string> stores, int events, double alertShare, string tag)
     {
