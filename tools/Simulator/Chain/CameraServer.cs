@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using EdgeInventory.Imaging;
 using EdgeInventory.Scenes;
 using EdgeInventory.Simulator.Story;
-using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
 
 namespace EdgeInventory.Simulator.Chain;
