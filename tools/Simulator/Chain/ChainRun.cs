@@ -157,7 +157,7 @@ internal sealed class ChainRun
         }
         finally
         {
-            Say("stopping the agents, the aggregator and the broker");
+            Say("stopping everything this run started (agents, aggregator, broker)");
             children.StopAll(TimeSpan.FromSeconds(10));
             cameras?.Dispose();
             foreach (TcpRelay relay in relays.Values)
