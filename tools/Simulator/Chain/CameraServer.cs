@@ -4,6 +4,7 @@ using EdgeInventory.Imaging;
 using EdgeInventory.Scenes;
 using EdgeInventory.Simulator.Story;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
+using EdgeInventory.Vision.Imaging;
 
 namespace EdgeInventory.Simulator.Chain;
 
