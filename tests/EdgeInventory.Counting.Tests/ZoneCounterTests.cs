@@ -1,7 +1,7 @@
 using EdgeInventory.Counting;
-using EdgeInventory.Vision.Yolo;
+using EdgeInventory.Imaging;
 
-namespace EdgeInventory.Agent.Tests.Counting;
+namespace EdgeInventory.Counting.Tests;
 
 public class ZoneCounterTests
 {
