@@ -40,6 +40,8 @@ public sealed class ZonePipeline
 {
     private readonly ZoneObservation[] _observations;
     private readonly bool[] _changed;
+    private readonly ConfirmedZoneState?[] _lastConfirmed;
+    private readonly BaselineSettings _baseline;
     private readonly StockReconciler _reconciler;
     // Reused for every frame: the reconciler appends to a list of events.
     private readonly List<DiscrepancyEvent> _reconcilerEvents = [];
@@ -56,6 +58,9 @@ public sealed class ZonePipeline
         Depths = [.. zones.Select(static z => z.Depth)];
         _observations = new ZoneObservation[zones.Count];
         _changed = new bool[zones.Count];
+        _lastConfirmed = new ConfirmedZoneState?[zones.Count];
+        Baselines = new ZoneBaseline?[zones.Count];
+        _baseline = reconciler.Settings.Baseline;
     }
 
     public string CameraId { get; }
@@ -70,6 +75,13 @@ public sealed class ZonePipeline
 
     /// <summary>Units per facing of each zone: the zone's own, refined by agreeing scanner counts.</summary>
     public double[] Depths { get; }
+
+    /// <summary>
+    /// What each zone looked like when last known full (null: never seen full, planned facings decide): learned
+    /// from its first confirmed state and from restocks here (<see cref="ZoneBaselineRules"/>), or set from a
+    /// full scanner count by the caller. Stored by the caller with the zone's state.
+    /// </summary>
+    public ZoneBaseline?[] Baselines { get; }
 
     /// <summary>The time of the first frame counted, null before it.</summary>
     public DateTimeOffset? FirstObservationAt { get; private set; }
@@ -93,6 +105,8 @@ public sealed class ZonePipeline
 
             if (_changed[z])
             {
+                Baselines[z] = ZoneBaselineRules.AfterConfirmed(Baselines[z], _lastConfirmed[z], state, _baseline, at);
+                _lastConfirmed[z] = state;
                 result.ChangedZones.Add(z);
             }
 
@@ -107,8 +121,8 @@ public sealed class ZonePipeline
         _reconcilerEvents.Clear();
     }
 
-    /// <summary>Puts back a zone's stored confirmed state and depth after a restart; false for a zone this camera no longer has.</summary>
-    public bool Restore(string zoneId, ConfirmedZoneState state, double depth)
+    /// <summary>Puts back a zone's stored confirmed state, depth and baseline after a restart; false for a zone this camera no longer has.</summary>
+    public bool Restore(string zoneId, ConfirmedZoneState state, double depth, ZoneBaseline? baseline = null)
     {
         int z = IndexOf(zoneId);
         if (z < 0)
@@ -118,6 +132,8 @@ public sealed class ZonePipeline
 
         Smoother.Restore(z, state);
         Depths[z] = depth;
+        _lastConfirmed[z] = state;
+        Baselines[z] = baseline;
         return true;
     }
 
@@ -146,6 +162,7 @@ public sealed class ZonePipeline
             Depth = Depths[z],
             Expected = references?.Expected(zone.LocationId, zone.Sku),
             LatestScan = references?.LatestScan(zone.LocationId, zone.Sku),
+            Baseline = Baselines[z],
             ModelVersion = ModelVersion,
         };
     }

@@ -135,6 +135,62 @@ public class ZoneSmootherTests
     }
 
     [Fact]
+    public void A_shelf_emptied_beside_one_that_emptied_earlier_is_not_taken_for_a_shopper()
+    {
+        var smoother = new ZoneSmoother(Shelves(), Settings);
+        var feed = new Feed(smoother);
+        for (int i = 0; i < 5; i++)
+        {
+            feed.Frame(8, 8, 8, 4);
+        }
+
+        // Shelf 2 drops to a third; two frames later shelf 1, its neighbour, is emptied too. Before, the two
+        // collapsed shelves were taken for one blockage and held back until the occlusion limit.
+        feed.Frame(8, 3, 8, 4);
+        feed.Frame(8, 3, 8, 4);
+        int frames = 0;
+        while (smoother.Confirmed(0)!.Value.Facings != 0 && frames < 30)
+        {
+            feed.Frame(0, 3, 8, 4);
+            Assert.False(smoother.IsOccluded(0));
+            Assert.False(smoother.IsOccluded(1));
+            frames++;
+        }
+
+        Assert.Equal(0, smoother.Confirmed(0)!.Value.Facings);
+        Assert.Equal(3, smoother.Confirmed(1)!.Value.Facings);
+        // 3 frames for the median, then the inertia (3 observations, 10 s): not the occlusion limit.
+        Assert.InRange(frames, 3, 6);
+    }
+
+    [Fact]
+    public void A_shopper_hiding_a_shelf_fully_and_its_neighbour_partly_is_an_occlusion_for_both()
+    {
+        var smoother = new ZoneSmoother(Shelves(), Settings);
+        var feed = new Feed(smoother);
+        for (int i = 0; i < 5; i++)
+        {
+            feed.Frame(8, 8, 8, 4);
+        }
+
+        // Shelf 1 hidden, shelf 2 loses a quarter (a drop, not a collapse), in the same frame; then the
+        // shopper walks on over shelf 3 while still hiding the others.
+        Assert.Equal(0, feed.Frame(0, 6, 8, 4));
+        Assert.True(smoother.IsOccluded(0));
+        Assert.True(smoother.IsOccluded(1));
+        Assert.Equal(0, feed.Frame(0, 6, 5, 4));
+        Assert.True(smoother.IsOccluded(2));
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(0, feed.Frame(0, 6, 5, 4));
+        }
+
+        feed.Frame(8, 8, 8, 4);
+        Assert.Equal([8, 8, 8], Enumerable.Range(0, 3).Select(z => smoother.Confirmed(z)!.Value.Facings));
+        Assert.Equal(8, smoother.Proposed(1)!.Value.Facings);
+    }
+
+    [Fact]
     public void A_collapse_that_outlasts_the_occlusion_limit_is_taken_as_real()
     {
         var smoother = new ZoneSmoother(Shelves(), Settings);

@@ -13,8 +13,9 @@ public class StockReconcilerTests
     private static StockReconciler NewReconciler(IEnumerable<DiscrepancyEvent>? open = null) =>
         new(new ReconcilerSettings(), "s042", "edge-01", open);
 
-    private static ZoneReconcileInput Input(int facings, double empty = 0, int foreign = 0, ScannerCountRecord? scan = null, ExpectedStockEntry? expected = null, double depth = 3) => new()
+    private static ZoneReconcileInput Input(int facings, double empty = 0, int foreign = 0, ScannerCountRecord? scan = null, ExpectedStockEntry? expected = null, double depth = 3, ZoneBaseline? baseline = null) => new()
     {
+        Baseline = baseline,
         CameraId = "cam-1",
         Zone = Zone,
         State = new ConfirmedZoneState(facings, foreign, empty, T0),
@@ -94,10 +95,12 @@ public class StockReconcilerTests
     public void A_gap_on_an_otherwise_stocked_shelf_is_its_own_discrepancy_with_updates()
     {
         StockReconciler r = NewReconciler();
-        DiscrepancyEvent gap = Assert.Single(Run(r, Input(3, empty: 0.35)));
+        // Seen full with 4 facings and 5% of the width uncovered: 30% emptied since is information, 50% a warning.
+        var full = new ZoneBaseline(4, 0.05, T0, BaselineSource.Commissioning);
+        DiscrepancyEvent gap = Assert.Single(Run(r, Input(3, empty: 0.35, baseline: full)));
         Assert.Equal(DiscrepancyKind.Gap, gap.Kind);
         Assert.Equal(Severity.Info, gap.Severity);
-        DiscrepancyEvent update = Assert.Single(Run(r, Input(3, empty: 0.55)));
+        DiscrepancyEvent update = Assert.Single(Run(r, Input(3, empty: 0.55, baseline: full)));
         Assert.Equal(DiscrepancyPhase.Update, update.Phase);
         Assert.Equal(Severity.Warning, update.Severity);
         Assert.Equal(gap.DiscrepancyId, update.DiscrepancyId);

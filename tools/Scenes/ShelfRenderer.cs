@@ -16,10 +16,11 @@ public sealed record Occluder(OccluderKind Kind, double CenterX, double Width);
 
 /// <summary>
 /// Renders a shelf photo with products taken away and, optionally, a shopper or trolley passing.
-/// A removed product's box is painted as bare shelf: the photo's own dark back-panel tone (a low
-/// percentile of the pixels between the labelled products), shaded darker under the shelf above, with
-/// per-pixel noise and a feathered border; products that remain keep their pixels even where their box
-/// overlaps a removed one, and nothing outside the removed boxes changes. Deterministic: the noise is a
+/// Removed products are painted as bare shelf (<see cref="BareRegions"/>: neighbours on a row merge into
+/// one empty stretch): the photo's own dark back-panel tone (a low percentile of the pixels between the
+/// labelled products), shaded darker under the shelf above, with per-pixel noise and a feathered border;
+/// products that remain keep their pixels even where their box overlaps a removed one, and nothing
+/// outside the bare regions changes. Deterministic: the noise is a
 /// hash of the seed and the pixel, so the same removed set renders the same bytes in any order.
 /// </summary>
 public sealed class ShelfRenderer
@@ -65,9 +66,9 @@ public sealed class ShelfRenderer
             }
         }
 
-        foreach (int i in gone.Order())
+        foreach (ProductBox region in BareRegions(gone))
         {
-            PaintBare(target, i, gone);
+            PaintBare(target, region, gone);
         }
 
         if (occluder is not null)
@@ -76,9 +77,42 @@ public sealed class ShelfRenderer
         }
     }
 
-    private void PaintBare(BgrImage target, int index, HashSet<int> gone)
+    /// <summary>
+    /// The rectangles painted as bare shelf for <paramref name="removed"/>: removed products side by side on one
+    /// row (vertical overlap at least half the lower one, horizontal gap under half the narrower one) make one
+    /// empty stretch from the highest top to the lowest bottom, as real bare shelf is, instead of one
+    /// product-shaped hole each. Pixels of products that remain are never painted.
+    /// </summary>
+    public IReadOnlyList<ProductBox> BareRegions(IReadOnlyCollection<int> removed)
     {
-        ProductBox box = _photo.Products[index];
+        ArgumentNullException.ThrowIfNull(removed);
+        int[] items = [.. removed.Distinct().Order()];
+        int[] parent = [.. Enumerable.Range(0, items.Length)];
+        int Find(int i) => parent[i] == i ? i : parent[i] = Find(parent[i]);
+        for (int a = 0; a < items.Length; a++)
+        {
+            ProductBox pa = _photo.Products[items[a]];
+            for (int b = a + 1; b < items.Length; b++)
+            {
+                ProductBox pb = _photo.Products[items[b]];
+                double vertical = (Math.Min(pa.Y2, pb.Y2) - Math.Max(pa.Y1, pb.Y1)) / Math.Min(pa.Height, pb.Height);
+                double gap = Math.Max(pa.X1, pb.X1) - Math.Min(pa.X2, pb.X2);
+                if (vertical >= 0.5 && gap <= 0.5 * Math.Min(pa.Width, pb.Width))
+                {
+                    parent[Find(a)] = Find(b);
+                }
+            }
+        }
+
+        return [.. Enumerable.Range(0, items.Length)
+            .GroupBy(Find)
+            .Select(g => g.Select(i => _photo.Products[items[i]]).ToList())
+            .Select(static run => new ProductBox(run.Min(static p => p.X1), run.Min(static p => p.Y1), run.Max(static p => p.X2), run.Max(static p => p.Y2)))
+            .OrderBy(static r => r.X1).ThenBy(static r => r.Y1)];
+    }
+
+    private void PaintBare(BgrImage target, ProductBox box, HashSet<int> gone)
+    {
         var keep = new List<ProductBox>();
         for (int j = 0; j < _photo.Products.Count; j++)
         {

@@ -478,6 +478,7 @@ public static class AgentConfiguration
             EmptyFractionUpdateStep = r.EmptyFractionUpdateStep,
             ScannerFreshness = reconciliationInRange ? TimeSpan.FromMinutes(r.ScannerFreshnessMinutes) : TimeSpan.Zero,
             ScannerFacingTolerance = r.ScannerFacingTolerance,
+            Baseline = new BaselineSettings { LearnAtCommissioning = r.LearnBaselineAtCommissioning },
         };
         if (reconciliationInRange)
         {

@@ -75,7 +75,7 @@ public sealed partial class ZoneStateKeeper
         Cameras = cameras;
         foreach (StoredZoneState s in store.LoadZoneStates())
         {
-            cameras.Find(c => c.Id == s.CameraId)?.Pipeline.Restore(s.ZoneId, s.State, s.Depth);
+            cameras.Find(c => c.Id == s.CameraId)?.Pipeline.Restore(s.ZoneId, s.State, s.Depth, s.Baseline);
         }
 
         LogResumed(_log, _reconciler.Open.Count, store.DatabasePath);
@@ -141,7 +141,7 @@ public sealed partial class ZoneStateKeeper
                     _changedZones.Clear();
                     foreach (int z in _frame.ChangedZones)
                     {
-                        _changedZones.Add(new StoredZoneState(camera.Id, camera.Zones[z].Id, camera.Pipeline.Smoother.Confirmed(z)!.Value, camera.Pipeline.Depths[z]));
+                        _changedZones.Add(new StoredZoneState(camera.Id, camera.Zones[z].Id, camera.Pipeline.Smoother.Confirmed(z)!.Value, camera.Pipeline.Depths[z], camera.Pipeline.Baselines[z]));
                     }
 
                     _store.Record(_changedZones, _events, null, _messages);
@@ -202,11 +202,18 @@ public sealed partial class ZoneStateKeeper
             {
                 ZoneDefinition z = zone.Camera.Zones[zone.Zone];
                 string? disagreement = ScannerAgreement.Disagreement(record.Quantity, state.Facings, _settings.Reconciler.ScannerFacingTolerance);
-                if (disagreement is null && ScannerAgreement.ImpliedDepth(record.Quantity, state.Facings, _references.Expected(z.LocationId, z.Sku)?.Capacity ?? z.Capacity, z.PlannedFacings) is double depth)
+                ExpectedStockEntry? expected = _references.Expected(z.LocationId, z.Sku);
+                if (disagreement is null && ScannerAgreement.ImpliedDepth(record.Quantity, state.Facings, expected?.Capacity ?? z.Capacity, z.PlannedFacings) is double depth)
                 {
+                    // A count of the full expected stock that agrees with the camera: what the camera sees now is the zone full.
+                    ZoneBaseline?[] baselines = zone.Camera.Pipeline.Baselines;
+                    ZoneBaseline? before = baselines[zone.Zone];
+                    int expectedUnits = expected?.ExpectedUnits ?? (int)Math.Round(z.PlannedFacings * z.Depth, MidpointRounding.AwayFromZero);
+                    baselines[zone.Zone] = ZoneBaselineRules.AfterScannerCount(before, state, record.Quantity, expectedUnits, record.CountedAt);
                     zone.Camera.Pipeline.Depths[zone.Zone] = depth;
-                    zones.Add(new StoredZoneState(zone.Camera.Id, z.Id, state, depth));
-                    detail = $"depth of zone {z.Id} set to {depth:0.##} units per facing";
+                    zones.Add(new StoredZoneState(zone.Camera.Id, z.Id, state, depth, baselines[zone.Zone]));
+                    detail = $"depth of zone {z.Id} set to {depth:0.##} units per facing"
+                        + (baselines[zone.Zone] != before ? $"; {state.Facings} facings is the zone full (its baseline)" : "");
                 }
                 else if (disagreement is not null)
                 {

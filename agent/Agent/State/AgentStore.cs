@@ -8,7 +8,7 @@ using Microsoft.Data.Sqlite;
 namespace EdgeInventory.Agent.State;
 
 /// <summary>A zone's persisted state: its confirmed observation and its depth (units per facing).</summary>
-public sealed record StoredZoneState(string CameraId, string ZoneId, ConfirmedZoneState State, double Depth);
+public sealed record StoredZoneState(string CameraId, string ZoneId, ConfirmedZoneState State, double Depth, ZoneBaseline? Baseline = null);
 
 /// <summary>The planogram file the stored expected-stock updates were applied on top of (both null: no file).</summary>
 public sealed record ExpectedStockBase(string? File, string? Sha256);
@@ -23,7 +23,7 @@ public sealed record ExpectedStockBase(string? File, string? Sha256);
 /// </summary>
 public sealed class AgentStore : IDisposable
 {
-    // Tables added later (expected_stock_*) are created if missing and ignored by older agents, so they do not
+    // Tables added later (expected_stock_*, zone_baseline) are created if missing and ignored by older agents, so they do not
     // change the version: a rollback to an agent that knows only version 1 still opens the file.
     private const int SchemaVersion = 1;
 
@@ -77,6 +77,10 @@ public sealed class AgentStore : IDisposable
             CREATE TABLE IF NOT EXISTS expected_stock_update(
                 seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, received_at TEXT NOT NULL, mode TEXT NOT NULL,
                 payload BLOB);
+            CREATE TABLE IF NOT EXISTS zone_baseline(
+                camera_id TEXT NOT NULL, zone_id TEXT NOT NULL,
+                facings INTEGER NOT NULL, empty_fraction REAL NOT NULL, learned_at TEXT NOT NULL, source TEXT NOT NULL,
+                PRIMARY KEY(camera_id, zone_id));
             CREATE TABLE IF NOT EXISTS expected_stock_base(
                 id INTEGER PRIMARY KEY CHECK (id = 1), planogram_file TEXT, planogram_sha256 TEXT, recorded_at TEXT NOT NULL);
             """);
@@ -92,12 +96,18 @@ public sealed class AgentStore : IDisposable
     {
         using Lock.Scope held = _gate.EnterScope();
         var states = new List<StoredZoneState>();
-        using SqliteCommand cmd = Command("SELECT camera_id, zone_id, facings, foreign_facings, empty_fraction, since, depth FROM zone_state");
+        using SqliteCommand cmd = Command("""
+            SELECT s.camera_id, s.zone_id, s.facings, s.foreign_facings, s.empty_fraction, s.since, s.depth,
+                   b.facings, b.empty_fraction, b.learned_at, b.source
+            FROM zone_state s LEFT JOIN zone_baseline b ON b.camera_id = s.camera_id AND b.zone_id = s.zone_id
+            """);
         using SqliteDataReader r = cmd.ExecuteReader();
         while (r.Read())
         {
+            ZoneBaseline? baseline = r.IsDBNull(7) ? null
+                : new ZoneBaseline(r.GetInt32(7), r.GetDouble(8), ParseTime(r.GetString(9)), Enum.Parse<BaselineSource>(r.GetString(10)));
             states.Add(new StoredZoneState(r.GetString(0), r.GetString(1),
-                new ConfirmedZoneState(r.GetInt32(2), r.GetInt32(3), r.GetDouble(4), ParseTime(r.GetString(5))), r.GetDouble(6)));
+                new ConfirmedZoneState(r.GetInt32(2), r.GetInt32(3), r.GetDouble(4), ParseTime(r.GetString(5))), r.GetDouble(6), baseline));
         }
 
         return states;
@@ -291,7 +301,7 @@ public sealed class AgentStore : IDisposable
     }
 
     /// <summary>
-    /// Records, in one transaction: changed zone states, the events (open discrepancies follow their
+    /// Records, in one transaction: changed zone states (with their baselines), the events (open discrepancies follow their
     /// lifecycle), a scanner count, and any other messages, each handed to the sink in that order: an evidence
     /// photo among <paramref name="messages"/> is enqueued after the event that names it.
     /// </summary>
@@ -316,6 +326,20 @@ public sealed class AgentStore : IDisposable
             cmd.Parameters.AddWithValue("$s", Time(z.State.Since));
             cmd.Parameters.AddWithValue("$d", z.Depth);
             cmd.ExecuteNonQuery();
+            if (z.Baseline is { } b)
+            {
+                using SqliteCommand baseline = Command("""
+                    INSERT INTO zone_baseline(camera_id, zone_id, facings, empty_fraction, learned_at, source) VALUES ($c, $z, $f, $e, $t, $s)
+                    ON CONFLICT(camera_id, zone_id) DO UPDATE SET facings = $f, empty_fraction = $e, learned_at = $t, source = $s
+                    """, tx);
+                baseline.Parameters.AddWithValue("$c", z.CameraId);
+                baseline.Parameters.AddWithValue("$z", z.ZoneId);
+                baseline.Parameters.AddWithValue("$f", b.Facings);
+                baseline.Parameters.AddWithValue("$e", b.EmptyFraction);
+                baseline.Parameters.AddWithValue("$t", Time(b.LearnedAt));
+                baseline.Parameters.AddWithValue("$s", b.Source.ToString());
+                baseline.ExecuteNonQuery();
+            }
         }
 
         foreach (DiscrepancyEvent e in events)

@@ -128,7 +128,7 @@ internal sealed class ChainRun
                     {
                         toldFirst = true;
                         CloudAlert a = summary.Alerts.MinBy(a => a.OpenedAt)!;
-                        Say($"first alert on the cloud: {a.StoreId} {a.ZoneId} {a.Kind}, {SinceLaunch():0} s after this command started ({first:0} s after the stores opened)");
+                        Say($"first alert on the cloud: {a.StoreId} {a.ZoneId} {a.Kind} at {DateTime.UtcNow:HH:mm:ss} UTC, {SinceLaunch():0} s after this program started ({first:0} s after the stores opened)");
                     }
                     await Delay(TimeSpan.FromSeconds(_options.SummaryEvery), cancel);
                 }
@@ -308,7 +308,8 @@ internal sealed class ChainRun
                 ["Url"] = cameras.Url(story.StoreId, c).AbsoluteUri,
                 ["HttpMode"] = "snapshot",
                 ["IntervalSeconds"] = _options.IntervalSeconds,
-                ["StallTimeoutSeconds"] = Math.Max(5, _options.IntervalSeconds * 5),
+                // Generous: on a busy machine a snapshot can take seconds, and a stall restart loses more than it saves.
+                ["StallTimeoutSeconds"] = Math.Max(20, _options.IntervalSeconds * 10),
                 ["InitialBackoffSeconds"] = 0.5,
                 ["MaxBackoffSeconds"] = 5,
                 ["OfflineAfterSeconds"] = 10,
