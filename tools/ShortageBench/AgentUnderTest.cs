@@ -3,8 +3,8 @@ using System.Text.Json;
 using EdgeInventory.Agent.Configuration;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
+using EdgeInventory.Imaging;
 using EdgeInventory.Reconciliation;
-using EdgeInventory.Vision.Yolo;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeInventory.ShortageBench;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using EdgeInventory.Vision.Yolo;
+using EdgeInventory.Imaging;
 
 namespace EdgeInventory.ShortageBench;
 
