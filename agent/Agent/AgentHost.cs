@@ -21,6 +21,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EdgeInventory.Agent;
 
@@ -53,6 +54,12 @@ public static class AgentHost
             try
             {
                 await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (OptionsValidationException e)
+            {
+                // A file the configuration names changed between the check in Build and the host's start.
+                await Console.Error.WriteLineAsync("edgeinv agent: " + AgentConfiguration.Invalid([.. e.Failures]).Message).ConfigureAwait(false);
+                return 2;
             }
             catch (Exception e) when (IsBindFailure(e))
             {
@@ -121,6 +128,10 @@ public static class AgentHost
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(settings);
+        // One clock for every part (a host or a test may register its own first).
+        services.TryAddSingleton(TimeProvider.System);
+        // Checked again when the host starts, as agent/Messaging checks its section: the same validator Load ran.
+        AgentOptionsValidator.Register(services, configuration, settings);
         if (settings.MessagingEnabled)
         {
             // The outbox (registered by AddEdgeMessaging) lives in the agent's own database, so an event is enqueued in the transaction of its state change.
@@ -134,7 +145,7 @@ public static class AgentHost
         services.AddSingleton(sp =>
         {
             Directory.CreateDirectory(settings.StateDirectory);
-            var store = new AgentStore(settings.DatabasePath, sp.GetRequiredService<IEventSink>());
+            var store = new AgentStore(settings.DatabasePath, sp.GetRequiredService<IEventSink>(), sp.GetRequiredService<TimeProvider>());
             if (resetReferenceCamera is not null)
             {
                 store.ResetReference(resetReferenceCamera);
@@ -143,14 +154,14 @@ public static class AgentHost
             return store;
         });
         services.AddSingleton(_ => detector ?? OpenDetector(settings));
-        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ExpectedStockKeeper(settings, sp.GetRequiredService<AgentStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ExpectedStockKeeper>>()));
         services.AddSingleton(sp => new LatestScannerCounts(sp.GetRequiredService<AgentStore>().LoadLatestScannerCounts()));
         services.AddSingleton(sp => new EvidenceWriter(settings.EvidenceFolder, settings.Evidence, settings.SendEvidence, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EvidenceWriter>>()));
         services.AddSingleton(sp =>
         {
             ILoggerFactory logs = sp.GetRequiredService<ILoggerFactory>();
-            var captures = settings.Cameras.Select(c => new CameraCapture(c.Id, c.Source, c.Capture, logs.CreateLogger("EdgeInventory.Capture." + c.Id))).ToList();
+            TimeProvider clock = sp.GetRequiredService<TimeProvider>();
+            var captures = settings.Cameras.Select(c => new CameraCapture(c.Id, c.Source, c.Capture, logs.CreateLogger("EdgeInventory.Capture." + c.Id), clock)).ToList();
             YoloDetector detector = sp.GetRequiredService<YoloDetector>();
             return new ZoneStateKeeper(settings, sp.GetRequiredService<AgentStore>(), detector.Model.Version, detector.Model.Names, captures,
                 sp.GetRequiredService<ExpectedStockKeeper>(), sp.GetRequiredService<LatestScannerCounts>(), sp.GetRequiredService<EvidenceWriter>(), sp.GetRequiredService<ILogger<ZoneStateKeeper>>());

@@ -1,6 +1,6 @@
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
-using EdgeInventory.Vision.Yolo;
+using EdgeInventory.Imaging;
 
 namespace EdgeInventory.Reconciliation;
 

@@ -72,8 +72,8 @@ internal sealed class Manifests
 
     /// <summary>
     /// The environment a container starts with, as the kubelet builds it: the image's ENV, then <c>envFrom</c> in
-    /// order, then <c>env</c> (a <c>fieldRef</c> to <c>metadata.name</c> is <paramref name="podName"/>), with
-    /// <c>$(NAME)</c> references in values expanded.
+    /// order, then <c>env</c> (a <c>fieldRef</c> to <c>metadata.name</c> is <paramref name="podName"/>, any other field,
+    /// such as an indexed job's completion index, the first pod's "0"), with <c>$(NAME)</c> references in values expanded.
     /// </summary>
     public Dictionary<string, string> ContainerEnvironment(V1Container container, IReadOnlyDictionary<string, string> imageEnvironment, string podName)
     {

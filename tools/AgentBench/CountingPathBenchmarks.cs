@@ -1,8 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using EdgeInventory.Counting;
+using EdgeInventory.Imaging;
 using EdgeInventory.Reconciliation;
 using EdgeInventory.Tools;
-using EdgeInventory.Vision.Yolo;
 
 namespace EdgeInventory.AgentBench;
 

@@ -4,7 +4,7 @@ using EdgeInventory.Agent.Configuration;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Reconciliation;
-using EdgeInventory.Vision.Yolo;
+using EdgeInventory.Imaging;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeInventory.ShortageBench;

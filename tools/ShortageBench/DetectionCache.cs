@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using EdgeInventory.Scenes;
-using EdgeInventory.Vision.Yolo;
+using EdgeInventory.Imaging;
 
 namespace EdgeInventory.ShortageBench;
 

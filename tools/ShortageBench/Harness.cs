@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeInventory.Agent.Configuration;
 using EdgeInventory.Contracts;
+using EdgeInventory.Imaging;
 using EdgeInventory.Onnx;
 using EdgeInventory.Scenes;
 using EdgeInventory.Vision.Imaging;

@@ -120,21 +120,24 @@ ensure_python() {
     ensure_apt python3 python3-numpy python3-onnx "$@"
 }
 
+# sources_changed_since STAMP: whether STAMP is missing or a source, project or model file is newer than it.
+sources_changed_since() {
+    [ -f "$1" ] || return 0
+    [ -n "$(find "$EDGEINV_ROOT/agent" "$EDGEINV_ROOT/cloud" "$EDGEINV_ROOT/tools" "$EDGEINV_ROOT/tests" \
+        "$EDGEINV_ROOT"/Directory.*.props "$EDGEINV_ROOT/EdgeInventory.sln" \
+        \( -name bin -o -name obj \) -prune -o -newer "$1" -type f \
+        \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sln' -o -name '*.json' -o -name '*.onnx' \) \
+        -print -quit 2>/dev/null)" ]
+}
+
 # ensure_built: builds the solution when a source or project file changed since the last build.
 EDGEINV_CONFIGURATION="${EDGEINV_CONFIGURATION:-Release}"
 ensure_built() {
     ensure_dotnet
     # EDGEINV_NO_BUILD=1: use the programs as they are built (a test of the built tree, a read-only checkout).
     [ "${EDGEINV_NO_BUILD:-0}" = 1 ] && return 0
-    local stamp="$EDGEINV_DEPS/build-$EDGEINV_CONFIGURATION.stamp" changed
-    if [ -f "$stamp" ]; then
-        changed="$(find "$EDGEINV_ROOT/agent" "$EDGEINV_ROOT/cloud" "$EDGEINV_ROOT/tools" "$EDGEINV_ROOT/tests" \
-            "$EDGEINV_ROOT"/Directory.*.props "$EDGEINV_ROOT/EdgeInventory.sln" \
-            \( -name bin -o -name obj \) -prune -o -newer "$stamp" -type f \
-            \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sln' -o -name '*.json' -o -name '*.onnx' \) \
-            -print -quit 2>/dev/null)"
-        [ -z "$changed" ] && return 0
-    fi
+    local stamp="$EDGEINV_DEPS/build-$EDGEINV_CONFIGURATION.stamp"
+    sources_changed_since "$stamp" || return 0
     mkdir -p "$EDGEINV_DEPS"
     say "building ($EDGEINV_CONFIGURATION; the first build restores NuGet packages and takes minutes)"
     local log="$EDGEINV_DEPS/build.log"

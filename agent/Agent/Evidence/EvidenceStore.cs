@@ -1,8 +1,7 @@
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
-using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
-using EdgeInventory.Vision.Yolo;
 
 namespace EdgeInventory.Agent.Evidence;
 

@@ -1,8 +1,7 @@
 using EdgeInventory.Agent.Metrics;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
-using EdgeInventory.Vision.Imaging;
-using EdgeInventory.Vision.Yolo;
+using EdgeInventory.Imaging;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeInventory.Agent.Evidence;

@@ -22,7 +22,7 @@ public sealed class AgentMetrics
     /// <summary>The <c>result</c> of a scanner count post refused before it reaches the scanner intake.</summary>
     public const string Unauthorized = "unauthorized", Invalid = "invalid", Forbidden = "forbidden";
 
-    private static readonly CameraState[] CameraStates = Enum.GetValues<CameraState>();
+    private static readonly CaptureState[] CameraStates = Enum.GetValues<CaptureState>();
 
     private readonly ZoneStateKeeper _zones;
     private readonly CameraStatusBoard _cameraStatus;
@@ -153,7 +153,7 @@ public sealed class AgentMetrics
                 series.FramesCaptured.IncTo(status.FramesCaptured);
                 series.FramesSkipped.IncTo(status.FramesDropped);
                 series.Restarts.IncTo(status.Restarts);
-                CameraState state = status.State;
+                CaptureState state = status.State;
                 for (int s = 0; s < CameraStates.Length; s++)
                 {
                     series.States[s].Set(CameraStates[s] == state ? 1 : 0);

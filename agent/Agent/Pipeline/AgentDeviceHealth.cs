@@ -12,6 +12,6 @@ public sealed class AgentDeviceHealth(ZoneStateKeeper zones, CameraStatusBoard c
 {
     public DeviceHealth Current() => new(
         zones.ModelVersion,
-        [.. cameras.ReadAll().Select(static c => new CameraHealth { CameraId = c.CameraId, State = c.State, FramesCaptured = c.FramesCaptured, FramesSkipped = c.FramesDropped })],
+        [.. cameras.ReadAll().Select(static c => new CameraHealth { CameraId = c.CameraId, State = c.WireState, FramesCaptured = c.FramesCaptured, FramesSkipped = c.FramesDropped })],
         zones.OpenDiscrepancyTotal);
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using EdgeInventory.Agent.Configuration;
 using EdgeInventory.Capture;
-using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Imaging;
 using EdgeInventory.Vision.Yolo;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

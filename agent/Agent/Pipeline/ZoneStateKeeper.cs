@@ -5,8 +5,8 @@ using EdgeInventory.Agent.State;
 using EdgeInventory.Capture;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
+using EdgeInventory.Imaging;
 using EdgeInventory.Reconciliation;
-using EdgeInventory.Vision.Yolo;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeInventory.Agent.Pipeline;
@@ -172,7 +172,7 @@ public sealed partial class ZoneStateKeeper
                 string? detail = status.ViewChanged
                     ? $"the view matches the reference frame at {camera.View!.LastSimilarity:0.00} (threshold {camera.View.Threshold:0.00}): moved or blocked; zones no longer line up"
                     : camera.Capture.LastError;
-                CameraConditions conditions = camera.Health.Evaluate(status.State, camera.Capture.LastFailure == CaptureFailure.Stalled, status.ViewChanged, detail, now);
+                CameraConditions conditions = camera.Health.Evaluate(status.WireState, camera.Capture.LastFailure == CaptureFailure.Stalled, status.ViewChanged, detail, now);
                 _reconciler.ReconcileCamera(camera.Id, conditions, ModelVersion, now, _healthEvents);
             }
 

@@ -38,9 +38,11 @@ public sealed class AgentStore : IDisposable
     private readonly Lock _gate = new();
     private readonly SqliteConnection _db;
     private readonly IEventSink _sink;
+    private readonly TimeProvider _clock;
 
-    public AgentStore(string path, IEventSink sink)
+    public AgentStore(string path, IEventSink sink, TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         DatabasePath = path;
@@ -370,7 +372,7 @@ public sealed class AgentStore : IDisposable
             cmd.Parameters.AddWithValue("$q", scan.Quantity);
             cmd.Parameters.AddWithValue("$t", Time(scan.CountedAt));
             cmd.Parameters.AddWithValue("$dev", scan.ScannerId);
-            cmd.Parameters.AddWithValue("$now", Time(DateTimeOffset.UtcNow));
+            cmd.Parameters.AddWithValue("$now", Time(_clock.GetUtcNow()));
             cmd.ExecuteNonQuery();
         }
 
@@ -417,7 +419,7 @@ public sealed class AgentStore : IDisposable
             """, tx);
         cmd.Parameters.AddWithValue("$f", (object?)planogram.File ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$h", (object?)planogram.Sha256 ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$t", Time(DateTimeOffset.UtcNow));
+        cmd.Parameters.AddWithValue("$t", Time(_clock.GetUtcNow()));
         cmd.ExecuteNonQuery();
     }
 

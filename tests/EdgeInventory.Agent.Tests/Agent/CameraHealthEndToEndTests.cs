@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Contracts;
+using EdgeInventory.Imaging;
 using EdgeInventory.Tests.Shared;
-using EdgeInventory.Vision.Imaging;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeInventory.Agent.Tests.Agent;

@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
+using EdgeInventory.Imaging;
 using EdgeInventory.Tests.Shared;
-using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -2,9 +2,9 @@ using System.Security.Cryptography;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Agent.Evidence;
+using EdgeInventory.Imaging;
 using EdgeInventory.Tests.Shared;
 using EdgeInventory.Vision.Imaging;
-using EdgeInventory.Vision.Yolo;
 
 namespace EdgeInventory.Agent.Tests.Evidence;
 

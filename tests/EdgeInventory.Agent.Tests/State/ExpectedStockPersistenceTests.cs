@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
 using EdgeInventory.Contracts;
+using EdgeInventory.Testing;
 using EdgeInventory.Tests.Shared;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -144,7 +145,7 @@ public sealed class ExpectedStockPersistenceTests : IDisposable
     }
 
     private static ExpectedStockUpdate Update(ExpectedStockMode mode, params (string Location, int Units)[] items) =>
-        Reconciliation.ExpectedStockTests.Update(mode,
+        TestMessages.ExpectedStock(mode,
             [.. items.Select(i => new ExpectedStockItem { LocationId = i.Location, Sku = "sku-" + i.Location[(i.Location.LastIndexOf('/') + 1)..], ExpectedUnits = i.Units })]);
 
     private static Dictionary<string, int> Book(params (string Location, int Units)[] entries) => entries.ToDictionary(e => e.Location, e => e.Units);

@@ -45,7 +45,7 @@ internal sealed class RunningAgent(AgentSettings settings, AgentStore store, Zon
         AgentSettings settings = AgentConfiguration.Load(new ConfigurationBuilder().AddJsonFile(path).Build(), dir.Path);
 
         var log = new ListLogger();
-        var store = new AgentStore(settings.DatabasePath, new LocalEventLog(NullLogger<LocalEventLog>.Instance, settings.StoreId, settings.DeviceId));
+        var store = new AgentStore(settings.DatabasePath, new LocalEventLog(NullLogger<LocalEventLog>.Instance, settings.StoreId, settings.DeviceId), clock);
         var captures = settings.Cameras.Select(c => new CameraCapture(c.Id, c.Source, c.Capture, NullLogger.Instance)).ToList();
         var expected = new ExpectedStockKeeper(settings, store, clock, new PassThroughLogger<ExpectedStockKeeper>(log));
         var scans = new LatestScannerCounts(store.LoadLatestScannerCounts());

@@ -5,10 +5,9 @@ using EdgeInventory.Agent.Tests.Agent;
 using EdgeInventory.Capture;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
+using EdgeInventory.Imaging;
 using EdgeInventory.Reconciliation;
 using EdgeInventory.Tests.Shared;
-using EdgeInventory.Vision.Imaging;
-using EdgeInventory.Vision.Yolo;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeInventory.Agent.Tests.State;

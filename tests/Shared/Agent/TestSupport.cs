@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeInventory.Agent.Tests;
+namespace EdgeInventory.Tests.Shared;
 
 /// <summary>Keeps log lines in memory so tests can check what was logged.</summary>
 internal sealed class ListLogger : ILogger, ILoggerProvider

@@ -1,4 +1,4 @@
-namespace EdgeInventory.Vision.Imaging;
+namespace EdgeInventory.Imaging;
 
 /// <summary>
 /// An 8-bit BGR image in one packed buffer (stride = width × 3). The buffer grows on demand and is

@@ -1,9 +1,8 @@
 using EdgeInventory.Capture;
-using EdgeInventory.Contracts;
+using EdgeInventory.Imaging;
 using EdgeInventory.Tests.Shared;
-using EdgeInventory.Vision.Imaging;
 
-namespace EdgeInventory.Agent.Tests.Capture;
+namespace EdgeInventory.Capture.Tests;
 
 /// <summary>Real ffmpeg: looped videos made from the shipped shelf photos, killed and stalled mid-stream.</summary>
 public sealed class CameraCaptureTests : IDisposable
@@ -36,10 +35,13 @@ public sealed class CameraCaptureTests : IDisposable
     {
         CameraSource source = Video(out BgrImage photo);
         Assert.Equal(CameraSourceKind.VideoFile, source.Kind);
+        // The sample rate is ffmpeg's fps filter (4 per second for 250 ms), not a timer of ours: checked where it is set,
+        // since the frames' arrival times on a busy machine say nothing about it.
+        Assert.Contains(FfmpegCommand.Arguments(source, Fast), a => a.Split(',')[0] == "fps=4");
         await using var capture = new CameraCapture("cam-1", source, Fast, _log);
         capture.Start();
         Assert.True(await TestSupport.WaitFor(() => capture.FramesCaptured >= 6, Patience), $"frames: {capture.FramesCaptured}, error: {capture.LastError}");
-        Assert.Equal(CameraState.Up, capture.State);
+        Assert.Equal(CaptureState.Up, capture.State);
         CapturedFrame frame = capture.Frames.TakeLatest()!;
         Assert.Equal((photo.Width, photo.Height), (frame.Image.Width, frame.Image.Height));
         Assert.True(MeanAbsoluteDifference(photo, frame.Image) < 8, "the frame should be the photo, through one JPEG round trip");
@@ -58,7 +60,7 @@ public sealed class CameraCaptureTests : IDisposable
         long afterKill = capture.FramesCaptured;
         Assert.True(await TestSupport.WaitFor(() => capture.FramesCaptured >= afterKill + 4, Patience), "frames did not continue after the restart");
         Assert.NotEqual(pid, capture.ProcessId);
-        Assert.Equal(CameraState.Up, capture.State);
+        Assert.Equal(CaptureState.Up, capture.State);
         Assert.Contains(_log.Lines, l => l.Id.Id == 1003 && l.Message.Contains("Exited", StringComparison.Ordinal));
     }
 
@@ -84,7 +86,7 @@ public sealed class CameraCaptureTests : IDisposable
         CameraSource source = CameraSource.TryParse($"rtsp://127.0.0.1:{port}/stream", null, out _)!;
         await using var capture = new CameraCapture("cam-dead", source, Fast, _log);
         capture.Start();
-        Assert.True(await TestSupport.WaitFor(() => capture.State == CameraState.Offline && capture.Restarts >= 2, Patience),
+        Assert.True(await TestSupport.WaitFor(() => capture.State == CaptureState.Offline && capture.Restarts >= 2, Patience),
             $"state {capture.State}, restarts {capture.Restarts}");
         Assert.Equal(0, capture.FramesCaptured);
         Assert.Contains("refused", capture.LastError, StringComparison.OrdinalIgnoreCase);

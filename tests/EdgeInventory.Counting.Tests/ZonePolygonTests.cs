@@ -1,6 +1,6 @@
 using EdgeInventory.Counting;
 
-namespace EdgeInventory.Agent.Tests.Counting;
+namespace EdgeInventory.Counting.Tests;
 
 public class ZonePolygonTests
 {

@@ -1,7 +1,8 @@
+using EdgeInventory.Imaging;
 using EdgeInventory.Reconciliation;
-using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Tests.Shared;
 
-namespace EdgeInventory.Agent.Tests.Reconciliation;
+namespace EdgeInventory.Reconciliation.Tests;
 
 public class ViewChangeTests
 {

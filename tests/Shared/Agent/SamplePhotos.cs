@@ -1,8 +1,8 @@
 using System.Globalization;
-using EdgeInventory.Tests.Shared;
+using EdgeInventory.Imaging;
 using EdgeInventory.Vision.Imaging;
 
-namespace EdgeInventory.Agent.Tests;
+namespace EdgeInventory.Tests.Shared;
 
 /// <summary>The real shelf photos the repository ships (models/samples), with their labelled product boxes.</summary>
 internal static class SamplePhotos

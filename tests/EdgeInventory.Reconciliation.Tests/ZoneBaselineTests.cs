@@ -1,9 +1,8 @@
-using EdgeInventory.Agent.Tests.Counting;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Reconciliation;
 
-namespace EdgeInventory.Agent.Tests.Reconciliation;
+namespace EdgeInventory.Reconciliation.Tests;
 
 /// <summary>Shortages judged against what the detector reported when the zone was full (issue 13).</summary>
 public class ZoneBaselineTests
@@ -11,7 +10,15 @@ public class ZoneBaselineTests
     private static readonly DateTimeOffset T0 = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
 
     // Six products planned, at least three.
-    private static readonly ZoneDefinition Zone = ZoneCounterTests.Zone("bay-3", 0, 0, 1, 0.3, planned: 6, min: 3);
+    private static readonly ZoneDefinition Zone = new()
+    {
+        Id = "bay-3",
+        LocationId = "s1/A1/B1/bay-3",
+        Sku = "sku-a",
+        Polygon = ZonePolygon.Rectangle(0, 0, 1, 0.3),
+        PlannedFacings = 6,
+        MinFacings = 3,
+    };
 
     private static ZoneReconcileInput Input(int facings, double empty, ZoneBaseline? baseline) => new()
     {

@@ -1,9 +1,10 @@
 using System.Text;
 using EdgeInventory.Contracts;
 using EdgeInventory.Reconciliation;
+using EdgeInventory.Testing;
 using EdgeInventory.Tests.Shared;
 
-namespace EdgeInventory.Agent.Tests.Reconciliation;
+namespace EdgeInventory.Reconciliation.Tests;
 
 public class ExpectedStockTests
 {
@@ -70,24 +71,11 @@ public class ExpectedStockTests
     {
         var book = new ExpectedStockBook();
         book.ReplaceAll([new("a", "1", 5, null, null), new("b", "2", 6, null, null)]);
-        book.Apply(Update(ExpectedStockMode.Merge, new ExpectedStockItem { LocationId = "a", Sku = "1", ExpectedUnits = 9 }));
+        book.Apply(TestMessages.ExpectedStock(ExpectedStockMode.Merge, new ExpectedStockItem { LocationId = "a", Sku = "1", ExpectedUnits = 9 }));
         Assert.Equal(9, book.Find("a", "1")!.ExpectedUnits);
         Assert.Equal(6, book.Find("b", "2")!.ExpectedUnits);
-        book.Apply(Update(ExpectedStockMode.Replace, new ExpectedStockItem { LocationId = "c", Sku = "3", ExpectedUnits = 1 }));
+        book.Apply(TestMessages.ExpectedStock(ExpectedStockMode.Replace, new ExpectedStockItem { LocationId = "c", Sku = "3", ExpectedUnits = 1 }));
         Assert.Null(book.Find("a", "1"));
         Assert.Equal(1, book.Count);
     }
-
-    /// <summary>A valid cloud update of these items (fresh event id); the persistence tests build theirs with it too.</summary>
-    internal static ExpectedStockUpdate Update(ExpectedStockMode mode, params ExpectedStockItem[] items) => new()
-    {
-        EventId = EventIds.NewId(),
-        OccurredAt = DateTimeOffset.UtcNow,
-        StoreId = "s042",
-        DeviceId = "replenishment",
-        ModelVersion = null,
-        Mode = mode,
-        EffectiveAt = DateTimeOffset.UtcNow,
-        Items = items,
-    };
 }
