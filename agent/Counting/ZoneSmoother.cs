@@ -142,6 +142,18 @@ public sealed class ZoneSmoother
                 continue;
             }
 
+            // A proposal that turns the other way (more than confirmed, then less, or back) is a new state, not
+            // the same one still settling: its inertia starts again. A shelf emptying product by product keeps
+            // one direction and is confirmed on time; a count that rose for a few frames and then fell (a
+            // shopper after a flicker) does not inherit the seconds of the rise.
+            int direction = t.Confirmed is { } held ? Direction(proposed, held) : 0;
+            if (direction != t.PendingDirection)
+            {
+                t.PendingSince = null;
+                t.PendingCount = 0;
+                t.PendingDirection = direction;
+            }
+
             t.PendingSince ??= at;
             t.PendingCount++;
             if (t.PendingCount >= _settings.InertiaObservations && at - t.PendingSince.Value >= _settings.Inertia)
@@ -181,6 +193,12 @@ public sealed class ZoneSmoother
         return false;
     }
 
+    /// <summary>-1 when the proposal shows less stock than the confirmed state (fewer facings, or as many and more empty width), +1 when more.</summary>
+    private static int Direction(ZoneObservation proposed, ConfirmedZoneState confirmed) =>
+        proposed.Facings != confirmed.Facings ? Math.Sign(proposed.Facings - confirmed.Facings)
+        : proposed.ForeignFacings != confirmed.ForeignFacings ? Math.Sign(confirmed.ForeignFacings - proposed.ForeignFacings)
+        : Math.Sign(confirmed.EmptyFraction - proposed.EmptyFraction);
+
     private bool Differs(ZoneObservation proposed, ConfirmedZoneState confirmed) =>
         proposed.Facings != confirmed.Facings
         || proposed.ForeignFacings != confirmed.ForeignFacings
@@ -201,6 +219,9 @@ public sealed class ZoneSmoother
         public DateTimeOffset? PendingSince { get; set; }
 
         public int PendingCount { get; set; }
+
+        /// <summary>Whether the pending proposal shows less (-1) or more (+1) stock than the confirmed state; 0 before the first.</summary>
+        public int PendingDirection { get; set; }
 
         public DateTimeOffset? OccludedSince { get; set; }
 

@@ -141,7 +141,11 @@ public sealed class StockReconciler
         int facings = state.Facings;
         if (baseline is { Facings: <= 0 })
         {
-            baseline = null;
+            // The detector has found none of this zone's products since it was known full: what it sees says
+            // nothing about stock. Recorded (a model or zone to fix), never paged.
+            return facings == 0
+                ? new(DiscrepancyKind.OutOfStock, Severity.Info, $"no product seen, and none was when the zone was known full ({Camel(baseline.Source)}): the detector does not find this zone's products; {expectedUnits} units expected")
+                : null;
         }
 
         string seenFull = baseline is null ? "" : string.Create(CultureInfo.InvariantCulture,

@@ -46,17 +46,21 @@ public static class ZoneBaselineRules
     /// <paramref name="previous"/>, null for the zone's first confirmed state): the same object when nothing
     /// changes, a new one when the state is the zone full.
     /// </summary>
-    public static ZoneBaseline? AfterConfirmed(ZoneBaseline? current, ConfirmedZoneState? previous, ConfirmedZoneState state, BaselineSettings settings, DateTimeOffset now)
+    public static ZoneBaseline? AfterConfirmed(ZoneBaseline? current, ConfirmedZoneState? previous, ConfirmedZoneState state, int plannedFacings, BaselineSettings settings, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (current is null)
         {
-            return previous is null && settings.LearnAtCommissioning && state.Facings > 0
+            // Even nothing seen is learned: a zone whose products the detector never finds cannot page for them.
+            return previous is null && settings.LearnAtCommissioning
                 ? new ZoneBaseline(state.Facings, state.EmptyFraction, now, BaselineSource.Commissioning)
                 : null;
         }
 
-        if (state.Facings >= current.Facings && state.EmptyFraction <= current.EmptyFraction + settings.RefreshEmptyTolerance
+        // More facings than planned and than ever seen full is the detector finding things that are not there
+        // (boxes on bare shelf), not a fuller zone: it must not raise the bar the zone is judged by.
+        bool plausible = state.Facings <= Math.Max(plannedFacings, current.Facings);
+        if (plausible && state.Facings >= current.Facings && state.EmptyFraction <= current.EmptyFraction + settings.RefreshEmptyTolerance
             && (state.Facings != current.Facings || Math.Abs(state.EmptyFraction - current.EmptyFraction) > 1e-9))
         {
             // Back to full after it had dropped: a restock; otherwise the same fullness seen a little better.
@@ -72,7 +76,7 @@ public static class ZoneBaselineRules
     /// when it is at least the expected stock the zone is full, and what the camera sees now is what full looks like.
     /// </summary>
     public static ZoneBaseline? AfterScannerCount(ZoneBaseline? current, ConfirmedZoneState state, int quantity, int expectedUnits, DateTimeOffset now) =>
-        expectedUnits > 0 && quantity >= expectedUnits && state.Facings > 0
+        expectedUnits > 0 && quantity >= expectedUnits
             ? new ZoneBaseline(state.Facings, state.EmptyFraction, now, BaselineSource.Scanner)
             : current;
 }

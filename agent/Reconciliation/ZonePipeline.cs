@@ -105,7 +105,7 @@ public sealed class ZonePipeline
 
             if (_changed[z])
             {
-                Baselines[z] = ZoneBaselineRules.AfterConfirmed(Baselines[z], _lastConfirmed[z], state, _baseline, at);
+                Baselines[z] = ZoneBaselineRules.AfterConfirmed(Baselines[z], _lastConfirmed[z], state, Zones[z].PlannedFacings, _baseline, at);
                 _lastConfirmed[z] = state;
                 result.ChangedZones.Add(z);
             }

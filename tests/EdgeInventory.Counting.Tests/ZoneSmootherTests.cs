@@ -164,6 +164,29 @@ public class ZoneSmootherTests
     }
 
     [Fact]
+    public void A_count_that_rose_and_then_fell_does_not_inherit_the_inertia_of_the_rise()
+    {
+        var smoother = new ZoneSmoother(Shelves(), Settings with { Inertia = TimeSpan.FromSeconds(20) });
+        var feed = new Feed(smoother);
+        for (int i = 0; i < 5; i++)
+        {
+            feed.Frame(8, 8, 8, 8);
+        }
+
+        Assert.Equal(8, smoother.Confirmed(3)!.Value.Facings);
+        // The lone shelf reads one more product for four frames (not long enough), then nothing for three (a
+        // shopper in front of it alone), then its eight again. Before, the drop was confirmed at once: the
+        // pending state had been "different" for 20 s, first up and then down.
+        foreach (int seen in new[] { 9, 9, 9, 9, 0, 0, 0, 8, 8, 8, 8, 8 })
+        {
+            feed.Frame(8, 8, 8, seen);
+            Assert.NotEqual(0, smoother.Confirmed(3)!.Value.Facings);
+        }
+
+        Assert.Equal(8, smoother.Confirmed(3)!.Value.Facings);
+    }
+
+    [Fact]
     public void A_shopper_hiding_a_shelf_fully_and_its_neighbour_partly_is_an_occlusion_for_both()
     {
         var smoother = new ZoneSmoother(Shelves(), Settings);

@@ -90,14 +90,14 @@ public class ZoneBaselineTests
     public void The_first_confirmed_state_is_learned_at_commissioning_unless_that_is_switched_off()
     {
         var state = new ConfirmedZoneState(5, 0, 0.2, T0);
-        ZoneBaseline? learned = ZoneBaselineRules.AfterConfirmed(null, previous: null, state, new BaselineSettings(), T0);
+        ZoneBaseline? learned = ZoneBaselineRules.AfterConfirmed(null, previous: null, state, 6, new BaselineSettings(), T0);
         Assert.Equal(new ZoneBaseline(5, 0.2, T0, BaselineSource.Commissioning), learned);
 
-        Assert.Null(ZoneBaselineRules.AfterConfirmed(null, previous: null, state, new BaselineSettings { LearnAtCommissioning = false }, T0));
+        Assert.Null(ZoneBaselineRules.AfterConfirmed(null, previous: null, state, 6, new BaselineSettings { LearnAtCommissioning = false }, T0));
         // A zone whose state was kept from before (a restart of an older agent) is not assumed full.
-        Assert.Null(ZoneBaselineRules.AfterConfirmed(null, previous: state, state with { Facings = 4 }, new BaselineSettings(), T0));
-        // Nothing seen is no baseline to judge by.
-        Assert.Null(ZoneBaselineRules.AfterConfirmed(null, previous: null, state with { Facings = 0, EmptyFraction = 1 }, new BaselineSettings(), T0));
+        Assert.Null(ZoneBaselineRules.AfterConfirmed(null, previous: state, state with { Facings = 4 }, 6, new BaselineSettings(), T0));
+        // Nothing seen on a zone known full is learned too: the detector does not find this zone's products.
+        Assert.Equal(0, ZoneBaselineRules.AfterConfirmed(null, previous: null, state with { Facings = 0, EmptyFraction = 1 }, 6, new BaselineSettings(), T0)?.Facings);
     }
 
     [Fact]
@@ -108,14 +108,26 @@ public class ZoneBaselineTests
         var full = new ConfirmedZoneState(5, 0, 0.2, T0);
         var low = new ConfirmedZoneState(1, 0, 0.8, T0.AddMinutes(5));
 
-        Assert.Same(baseline, ZoneBaselineRules.AfterConfirmed(baseline, full, low, settings, T0.AddMinutes(5)));
+        Assert.Same(baseline, ZoneBaselineRules.AfterConfirmed(baseline, full, low, 6, settings, T0.AddMinutes(5)));
 
         var restocked = new ConfirmedZoneState(6, 0, 0.1, T0.AddMinutes(20));
-        ZoneBaseline after = ZoneBaselineRules.AfterConfirmed(baseline, low, restocked, settings, T0.AddMinutes(20))!;
+        ZoneBaseline after = ZoneBaselineRules.AfterConfirmed(baseline, low, restocked, 6, settings, T0.AddMinutes(20))!;
         Assert.Equal(new ZoneBaseline(6, 0.1, T0.AddMinutes(20), BaselineSource.Restock), after);
 
         // As many facings but much more empty width is not the zone full.
-        Assert.Same(after, ZoneBaselineRules.AfterConfirmed(after, low, restocked with { EmptyFraction = 0.5 }, settings, T0.AddMinutes(30)));
+        Assert.Same(after, ZoneBaselineRules.AfterConfirmed(after, low, restocked with { EmptyFraction = 0.5 }, 6, settings, T0.AddMinutes(30)));
+        // More facings than planned and than ever seen full: boxes found on bare shelf, not a fuller zone.
+        Assert.Same(after, ZoneBaselineRules.AfterConfirmed(after, low, restocked with { Facings = 9 }, 6, settings, T0.AddMinutes(40)));
+    }
+
+    [Fact]
+    public void A_zone_whose_products_the_detector_never_finds_is_recorded_as_information_not_paged()
+    {
+        var blind = new ZoneBaseline(0, 1, T0, BaselineSource.Commissioning);
+        DiscrepancyEvent e = Assert.Single(Run(NewReconciler(), 0, 1, blind));
+        Assert.Equal(DiscrepancyKind.OutOfStock, e.Kind);
+        Assert.Equal(Severity.Info, e.Severity);
+        Assert.Empty(Run(NewReconciler(), 2, 0.7, blind));
     }
 
     [Fact]

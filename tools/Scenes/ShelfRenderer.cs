@@ -25,6 +25,9 @@ public sealed record Occluder(OccluderKind Kind, double CenterX, double Width);
 /// </summary>
 public sealed class ShelfRenderer
 {
+    /// <summary>Changes whenever the same inputs render other pixels: callers that cache what a detector saw key on it.</summary>
+    public const int Revision = 2;
+
     private const int Feather = 2;
     private readonly ShelfPhoto _photo;
     private readonly uint _seed;

@@ -31,7 +31,8 @@ internal sealed record HarnessCamera(
 /// <item>a shopper (every third camera: a trolley) stands over bay C for frames 22–24;</item>
 /// <item>frames up to 39 let the agent settle after the restock.</item>
 /// </list>
-/// Planned facings are the bay's products on the photo; the minimum is half of them (rounded up). The
+/// Planned facings are the bay's products on the photo; the minimum is half of them (rounded up), a quarter in
+/// bay D. The
 /// drops of B and D fall on odd frames and A's removals on even ones: two neighbouring zones that lose half
 /// their products in the same sampling interval look exactly like a shopper in front of them (a known limit
 /// of the agent's occlusion rule, agent/Counting/README.md), which this timeline does not claim to test.
@@ -146,6 +147,9 @@ internal static class CameraPlan
         }
 
         string story = $"{emptied.Id} emptied ({emptied.PlannedFacings} products) and restocked; {partial.Id} drops to {keep} of {partial.PlannedFacings}; {gapped.Id} loses {gapWidth} of {gapped.PlannedFacings} in the middle; {kind.ToString().ToLowerInvariant()} over {hidden.Id}";
-        return new HarnessCamera(id, photo, renderer, bays, [.. bays.Select(z => MinFacingsFor(z.PlannedFacings))], frames, story);
+        // The gap bay's planogram minimum is a quarter of its facings: what is true there is a gap, not a count
+        // one product from its minimum that any miss of the detector turns into another kind.
+        int[] minimum = [.. bays.Select((bay, z) => z == d ? Math.Max(1, (bay.PlannedFacings + 3) / 4) : MinFacingsFor(bay.PlannedFacings))];
+        return new HarnessCamera(id, photo, renderer, bays, minimum, frames, story);
     }
 }

@@ -1,23 +1,26 @@
 using System.Security.Cryptography;
 using System.Text;
+using EdgeInventory.Scenes;
 using EdgeInventory.Imaging;
 
 namespace EdgeInventory.ShortageBench;
 
 /// <summary>
 /// Detections per rendered frame, kept on disk between runs: a frame is named by the model file (path, size,
-/// modification time), the photo, the renderer's seed and the frame's script, so a changed model or scene is
-/// detected afresh. The detector is deterministic on the same pixels; what is measured here is the agent's
+/// modification time), the photo, the renderer's seed and revision and the frame's script, so a changed model,
+/// renderer or scene is detected afresh. The detector is deterministic on the same pixels; what is measured here is the agent's
 /// judgement, and re-running the detector for every setting tried would cost minutes each time.
 /// </summary>
-internal sealed class DetectionCache(string? folder, string modelPath)
+internal sealed class DetectionCache(string? root, string modelPath)
 {
+    // One folder per renderer revision: frames rendered by another revision are other pixels.
+    private readonly string? _folder = root is null ? null : Path.Combine(root, $"renderer-{ShelfRenderer.Revision}");
     private readonly string _model = ModelKey(modelPath);
 
     public bool TryLoad(string photo, int seed, string script, out List<Detection> detections)
     {
         detections = [];
-        if (folder is null)
+        if (_folder is null)
         {
             return false;
         }
@@ -40,12 +43,12 @@ internal sealed class DetectionCache(string? folder, string modelPath)
 
     public void Save(string photo, int seed, string script, List<Detection> detections)
     {
-        if (folder is null)
+        if (_folder is null)
         {
             return;
         }
 
-        Directory.CreateDirectory(folder);
+        Directory.CreateDirectory(_folder);
         string file = FileFor(photo, seed, script);
         string temporary = file + ".tmp";
         using (var writer = new BinaryWriter(File.Create(temporary)))
@@ -66,7 +69,7 @@ internal sealed class DetectionCache(string? folder, string modelPath)
     }
 
     private string FileFor(string photo, int seed, string script) =>
-        Path.Combine(folder!, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{_model}\n{photo}\n{seed}\n{script}")))[..32] + ".det");
+        Path.Combine(_folder!, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{_model}\n{photo}\n{seed}\n{script}")))[..32] + ".det");
 
     private static string ModelKey(string modelPath)
     {

@@ -146,6 +146,8 @@ public sealed class AgentConfigurationRefusalTests : IDisposable
     public void A_value_of_the_wrong_type_is_named_with_its_key()
     {
         Assert.Contains("Agent:Cameras:0:Loop: 'maybe' is not true or false", Problem(c => Agent(c)["Cameras"]![0]!["Loop"] = "maybe"));
+        Assert.Contains("Agent:Reconciliation:LearnBaselineAtCommissioning: 'sometimes' is not true or false",
+            Problem(c => Agent(c)["Reconciliation"] = new JsonObject { ["LearnBaselineAtCommissioning"] = "sometimes" }));
         string capacity = Problem(c => Agent(c)["Cameras"]![0]!["Zones"]![0]!["Capacity"] = 1e20);
         Assert.Matches(@"Agent:Cameras:0:Zones:0:Capacity: '1E\+?20' is not a whole number", capacity);
         Assert.Contains("Agent:Cameras:0:Zones:0:Polygon:1:0: 'left' is not a number", Problem(c => Agent(c)["Cameras"]![0]!["Zones"]![0]!["Polygon"]![1]![0] = "left"));
