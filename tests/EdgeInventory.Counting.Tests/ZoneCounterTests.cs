@@ -1,21 +1,12 @@
 using EdgeInventory.Counting;
 using EdgeInventory.Imaging;
+using static EdgeInventory.Tests.Shared.TestZones;
 
 namespace EdgeInventory.Counting.Tests;
 
 public class ZoneCounterTests
 {
     private const int W = 1000, H = 500;
-
-    internal static ZoneDefinition Zone(string id, double x1, double y1, double x2, double y2, int planned = 10, int min = 3, string sku = "sku-a") => new()
-    {
-        Id = id,
-        LocationId = "s1/A1/B1/" + id,
-        Sku = sku,
-        Polygon = ZonePolygon.Rectangle(x1, y1, x2, y2),
-        PlannedFacings = planned,
-        MinFacings = min,
-    };
 
     /// <summary>Boxes of 80 px side by side with a 5 px sliver between them, from <paramref name="left"/> px.</summary>
     internal static List<Detection> Row(int count, float left, float top, float height = 100, float width = 80, float spacing = 5, int classId = 0)

@@ -1,4 +1,5 @@
 using EdgeInventory.Counting;
+using EdgeInventory.Tests.Shared;
 
 namespace EdgeInventory.Counting.Tests;
 
@@ -18,10 +19,10 @@ public class ZoneSmootherTests
     /// <summary>Three shelves stacked on top of each other (neighbours) and one far away.</summary>
     private static ZoneDefinition[] Shelves() =>
     [
-        ZoneCounterTests.Zone("s1", 0, 0.00, 0.5, 0.2),
-        ZoneCounterTests.Zone("s2", 0, 0.20, 0.5, 0.4),
-        ZoneCounterTests.Zone("s3", 0, 0.40, 0.5, 0.6),
-        ZoneCounterTests.Zone("far", 0.8, 0.8, 1.0, 1.0),
+        TestZones.Zone("s1", 0, 0.00, 0.5, 0.2),
+        TestZones.Zone("s2", 0, 0.20, 0.5, 0.4),
+        TestZones.Zone("s3", 0, 0.40, 0.5, 0.6),
+        TestZones.Zone("far", 0.8, 0.8, 1.0, 1.0),
     ];
 
     private sealed class Feed(ZoneSmoother smoother)
@@ -57,7 +58,7 @@ public class ZoneSmootherTests
     [Fact]
     public void Many_observations_in_a_short_time_do_not_beat_the_seconds_of_inertia()
     {
-        var smoother = new ZoneSmoother([ZoneCounterTests.Zone("z", 0, 0, 1, 1)], Settings);
+        var smoother = new ZoneSmoother([TestZones.Zone("z", 0, 0, 1, 1)], Settings);
         var changed = new bool[1];
         for (int i = 0; i < 10; i++)
         {
@@ -215,7 +216,7 @@ public class ZoneSmootherTests
     [Fact]
     public void A_restored_state_is_kept_until_a_different_one_passes_the_inertia()
     {
-        var smoother = new ZoneSmoother([ZoneCounterTests.Zone("z", 0, 0, 1, 1)], Settings);
+        var smoother = new ZoneSmoother([TestZones.Zone("z", 0, 0, 1, 1)], Settings);
         smoother.Restore(0, new ConfirmedZoneState(0, 0, 1, T0 - TimeSpan.FromHours(1)));
         var changed = new bool[1];
         smoother.Update([new ZoneObservation(0, 0, 1)], T0, changed);

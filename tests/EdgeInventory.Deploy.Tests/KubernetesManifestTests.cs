@@ -49,6 +49,16 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
+    public void DeployReadmeSaysWhatEveryFileIs()
+    {
+        string readme = DeployFiles.Read("deploy", "README.md");
+        string[] files = [.. Directory.EnumerateFiles(DeployFiles.KubernetesFolder).Concat(Directory.EnumerateFiles(Path.Combine(DeployFiles.Root, "deploy", "systemd")))
+            .Select(static f => Path.GetRelativePath(Path.Combine(DeployFiles.Root, "deploy"), f))];
+        Assert.NotEmpty(files);
+        Assert.All(files, f => Assert.True(readme.Contains(f, StringComparison.Ordinal), $"deploy/README.md does not say what {f} is"));
+    }
+
+    [Fact]
     public void WorkloadSelectorsMatchTheirPodLabels()
     {
         foreach (V1StatefulSet s in _manifests.OfType<V1StatefulSet>())

@@ -1,23 +1,14 @@
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Reconciliation;
+using EdgeInventory.Tests.Shared;
 
 namespace EdgeInventory.Reconciliation.Tests;
 
 public class StockReconcilerTests
 {
     private static readonly DateTimeOffset T0 = new(2025, 6, 12, 9, 0, 0, TimeSpan.Zero);
-    private static readonly ZoneDefinition Zone = new()
-    {
-        Id = "a3-b2-s4",
-        LocationId = "s1/A1/B1/a3-b2-s4",
-        Sku = "sku-a",
-        Polygon = ZonePolygon.Rectangle(0, 0, 1, 0.5),
-        PlannedFacings = 4,
-        MinFacings = 2,
-        Capacity = 16,
-        Depth = 3,
-    };
+    private static readonly ZoneDefinition Zone = TestZones.Zone("a3-b2-s4", 0, 0, 1, 0.5, planned: 4, min: 2) with { Capacity = 16, Depth = 3 };
 
     private static StockReconciler NewReconciler(IEnumerable<DiscrepancyEvent>? open = null) =>
         new(new ReconcilerSettings(), "s042", "edge-01", open);

@@ -1,6 +1,7 @@
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
 using EdgeInventory.Imaging;
+using EdgeInventory.Tests.Shared;
 
 namespace EdgeInventory.Reconciliation.Tests;
 
@@ -14,15 +15,7 @@ public sealed class ZonePipelineTests
     private static readonly DateTimeOffset T0 = new(2025, 6, 12, 9, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
-    private static readonly ZoneDefinition Shelf = new()
-    {
-        Id = "z1",
-        LocationId = "s1/A1/B1/z1",
-        Sku = "sku-a",
-        Polygon = ZonePolygon.Rectangle(0, 0, 1, 0.5),
-        PlannedFacings = 4,
-        MinFacings = 2,
-    };
+    private static readonly ZoneDefinition Shelf = TestZones.Zone("z1", 0, 0, 1, 0.5, planned: 4, min: 2);
 
     [Fact]
     public void A_shelf_emptied_raises_one_out_of_stock_start_once_the_empty_state_held_for_its_inertia()

@@ -12,7 +12,7 @@ namespace EdgeInventory.Simulator.Tests;
 /// `tools/edgeinv demo` as a user runs it, everything real (mosquitto, the aggregator, one agent per store with ffmpeg
 /// and the default model): headless for a while it gets alerts to the cloud and exits 0 (the CI smoke test); Ctrl-C
 /// in the middle of its start-up stops every process it had started; a second demo meanwhile is refused; a busy port
-/// and a missing program are refused in one line. Each run has its own state folder (EDGEINV_DEMO_STATE) and free
+/// and a missing program are refused in one line; `simulate --load` gets every planned alert to the cloud. Each run has its own state folder (EDGEINV_DEMO_STATE) and free
 /// ports, so it never meets a developer's demo. One class: these runs take the machine's cores, one at a time.
 /// </summary>
 public sealed class DemoRunTests : IDisposable
@@ -26,7 +26,7 @@ public sealed class DemoRunTests : IDisposable
     [Fact]
     public async Task A_headless_demo_gets_alerts_to_the_cloud_scores_them_exits_0_and_leaves_nothing_running()
     {
-        await using DemoProcess demo = DemoProcess.Start(_state.Path, "--duration", "45", "--broker-port", FreePort(), "--http-port", FreePort());
+        await using DemoProcess demo = DemoProcess.Start(_state.Path, "--duration", "60", "--broker-port", FreePort(), "--http-port", FreePort());
         int code = await demo.ExitAsync(Hang);
         Assert.True(code == 0, $"exit {code}\n{demo.Output}");
 
@@ -60,7 +60,7 @@ public sealed class DemoRunTests : IDisposable
 
         demo.Signal("INT");
         Assert.Equal(130, await demo.ExitAsync(Hang));
-        Assert.Contains("stopping the agents, the aggregator and the broker", demo.Stderr, StringComparison.Ordinal);
+        Assert.Contains("stopping everything this run started", demo.Stderr, StringComparison.Ordinal);
         Assert.True(demo.Recorded.Count >= 3, demo.Output);
         Assert.Empty(demo.StillRunning());
         // Its ports are free again: nothing it started still listens.
@@ -69,6 +69,19 @@ public sealed class DemoRunTests : IDisposable
             using var probe = new TcpListener(IPAddress.Loopback, int.Parse(port, CultureInfo.InvariantCulture));
             probe.Start();
         }
+    }
+
+    [Fact]
+    public async Task Load_mode_publishes_contract_messages_straight_to_the_broker_and_reads_every_planned_alert_back()
+    {
+        await using DemoProcess load = DemoProcess.Start(_state.Path, "simulate",
+            ["--load", "600", "--stores", "3", "--broker-port", FreePort(), "--http-port", FreePort(), "--out", _state.Path]);
+        Assert.True(await load.ExitAsync(Hang) == 0, load.Output);
+        JsonNode result = JsonNode.Parse(File.ReadAllText(Path.Combine(_state.Path, "load.json")))!;
+        Assert.Equal(600, (int)result["events"]!);
+        Assert.True((int)result["plannedAlerts"]! > 0);
+        Assert.Equal((int)result["plannedAlerts"]!, (int)result["alertsOnCloud"]!);
+        Assert.Empty(load.StillRunning());
     }
 
     [Fact]
@@ -131,14 +144,16 @@ public sealed class DemoRunTests : IDisposable
         /// host started in the background by a non-interactive shell passes SIGINT on ignored, and .NET then never sees it.
         /// Python restores it before it execs bash (which cannot: a signal ignored on entry stays ignored).
         /// </summary>
-        public static DemoProcess Start(string state, params string[] args)
+        public static DemoProcess Start(string state, params string[] args) => Start(state, "demo", args);
+
+        public static DemoProcess Start(string state, string command, string[] args)
         {
             var psi = Psi("python3", state);
             psi.ArgumentList.Add("-c");
             psi.ArgumentList.Add("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])");
             psi.ArgumentList.Add("bash");
             psi.ArgumentList.Add(Path.Combine(RepoPaths.Root, "tools", "edgeinv"));
-            psi.ArgumentList.Add("demo");
+            psi.ArgumentList.Add(command);
             foreach (string a in args)
             {
                 psi.ArgumentList.Add(a);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeInventory.Imaging;
 using EdgeInventory.Vision.Imaging;
 
 namespace EdgeInventory.Scenes;

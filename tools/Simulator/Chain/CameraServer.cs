@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
+using EdgeInventory.Imaging;
 using EdgeInventory.Scenes;
 using EdgeInventory.Simulator.Story;
-using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
+using EdgeInventory.Vision.Imaging;
 
 namespace EdgeInventory.Simulator.Chain;
 

@@ -128,7 +128,7 @@ internal sealed class ChainRun
                     {
                         toldFirst = true;
                         CloudAlert a = summary.Alerts.MinBy(a => a.OpenedAt)!;
-                        Say($"first alert on the cloud: {a.StoreId} {a.ZoneId} {a.Kind} at {DateTime.UtcNow:HH:mm:ss} UTC, {SinceLaunch():0} s after this program started ({first:0} s after the stores opened)");
+                        Say($"first alert on the cloud: {a.StoreId} {a.ZoneId} {a.Kind} at {DateTime.UtcNow:HH:mm:ss} UTC, {SinceLaunch():0} s after the command started ({first:0} s after the stores opened)");
                     }
                     await Delay(TimeSpan.FromSeconds(_options.SummaryEvery), cancel);
                 }
@@ -157,7 +157,7 @@ internal sealed class ChainRun
         }
         finally
         {
-            Say("stopping the agents, the aggregator and the broker");
+            Say("stopping everything this run started (agents, aggregator, broker)");
             children.StopAll(TimeSpan.FromSeconds(10));
             cameras?.Dispose();
             foreach (TcpRelay relay in relays.Values)
@@ -470,7 +470,10 @@ internal sealed class ChainRun
 
     private static string Relative(string path) => Path.GetRelativePath(Environment.CurrentDirectory, path);
 
-    /// <summary>Seconds since this process started (tools/edgeinv's install and build checks come before it).</summary>
+    /// <summary>
+    /// Seconds since this process started. tools/edgeinv execs this program, which keeps its process (and its start
+    /// time): run that way it is the time since the command was typed, its installs and build included.
+    /// </summary>
     private static double SinceLaunch() => (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalSeconds;
 
     private void Say(string line) => Console.Error.WriteLine($"edgeinv {_options.Name}: [{SinceLaunch(),5:0.0}s] {line}");

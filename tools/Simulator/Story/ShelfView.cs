@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EdgeInventory.Counting;
+using EdgeInventory.Imaging;
 using EdgeInventory.Scenes;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
