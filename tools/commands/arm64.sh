@@ -122,18 +122,18 @@ bench_arm64() {
     "$EDGEINV_PYTHON" "$EDGEINV_ROOT/tools/arm64/compare_detections.py" --box-tolerance "$tolerance" \
         "$results/x86-64.jsonl" "$results/arm64.jsonl" || rc=$?
     if [ "$agent" = 1 ]; then
-        bench_arm64_agent "$EDGEINV_ARM64_DIR/linux-arm64/edgeinv-agent" "$model" "${images[0]}" || rc=1
+        arm64_agent_first_frame "$EDGEINV_ARM64_DIR/linux-arm64/edgeinv-agent" "$model" "${images[0]}" || rc=1
     fi
     return "$rc"
 }
 
-# bench_arm64_agent AGENT_DIR MODEL PHOTO: the published arm64 agent under qemu with one camera on a folder
+# arm64_agent_first_frame AGENT_DIR MODEL PHOTO: the published arm64 agent under qemu with one camera on a folder
 # holding PHOTO (ffmpeg, the x86-64 one: qemu-user hands an exec of a host program to the kernel), until its
 # /metrics shows the frame through detection; then a clean stop (SIGTERM). Prints the times it took.
 # Without Loop, ffmpeg ends after the one frame and is restarted only after an hour, so the detector is idle
 # when the stop comes: an emulated run takes minutes, longer than the host's 30 s shutdown timeout, and a
 # stop during one is not what this measures.
-bench_arm64_agent() {
+arm64_agent_first_frame() {
     local agent_dir="$1" model="$2" photo="$3" run="$EDGEINV_ARM64_DIR/results/agent"
     ensure_apt curl
     rm -rf "$run" && mkdir -p "$run/stills" "$run/state"
