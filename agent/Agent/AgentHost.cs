@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using EdgeInventory.Agent.Configuration;
+using EdgeInventory.Agent.Evidence;
 using EdgeInventory.Agent.Http;
 using EdgeInventory.Agent.Metrics;
 using EdgeInventory.Agent.Pipeline;
@@ -17,8 +18,10 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EdgeInventory.Agent;
 
@@ -51,6 +54,12 @@ public static class AgentHost
             try
             {
                 await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (OptionsValidationException e)
+            {
+                // A file the configuration names changed between the check in Build and the host's start.
+                await Console.Error.WriteLineAsync("edgeinv agent: " + AgentConfiguration.Invalid([.. e.Failures]).Message).ConfigureAwait(false);
+                return 2;
             }
             catch (Exception e) when (IsBindFailure(e))
             {
@@ -109,15 +118,20 @@ public static class AgentHost
     }
 
     /// <summary>
-    /// The agent's services: store, detector, captures, core, metrics, the detection loop; with a <c>Messaging</c>
+    /// The agent's services: store, detector, captures, the zone state and its parts (expected stock, scanner intake,
+    /// evidence, camera status), metrics, the detection loop; with a <c>Messaging</c>
     /// section, agent/Messaging's delivery (<c>AddEdgeMessaging</c>: outbox in the agent's database, relay, command
-    /// intake, presence, heartbeat) with the agent's health report and the commands from the cloud fed to the core.
+    /// intake, presence, heartbeat) with the agent's health report and the commands from the cloud fed to the expected-stock book and the scanner intake.
     /// </summary>
     /// <param name="detector">The model already opened (the container disposes it); null opens it when first needed.</param>
     public static IServiceCollection AddEdgeAgent(this IServiceCollection services, IConfiguration configuration, AgentSettings settings, string? resetReferenceCamera = null, YoloDetector? detector = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(settings);
+        // One clock for every part (a host or a test may register its own first).
+        services.TryAddSingleton(TimeProvider.System);
+        // Checked again when the host starts, as agent/Messaging checks its section: the same validator Load ran.
+        AgentOptionsValidator.Register(services, configuration, settings);
         if (settings.MessagingEnabled)
         {
             // The outbox (registered by AddEdgeMessaging) lives in the agent's own database, so an event is enqueued in the transaction of its state change.
@@ -131,7 +145,7 @@ public static class AgentHost
         services.AddSingleton(sp =>
         {
             Directory.CreateDirectory(settings.StateDirectory);
-            var store = new AgentStore(settings.DatabasePath, sp.GetRequiredService<IEventSink>());
+            var store = new AgentStore(settings.DatabasePath, sp.GetRequiredService<IEventSink>(), sp.GetRequiredService<TimeProvider>());
             if (resetReferenceCamera is not null)
             {
                 store.ResetReference(resetReferenceCamera);
@@ -140,15 +154,29 @@ public static class AgentHost
             return store;
         });
         services.AddSingleton(_ => detector ?? OpenDetector(settings));
+        services.AddSingleton(sp => new ExpectedStockKeeper(settings, sp.GetRequiredService<AgentStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ExpectedStockKeeper>>()));
+        services.AddSingleton(sp => new LatestScannerCounts(sp.GetRequiredService<AgentStore>().LoadLatestScannerCounts()));
+        services.AddSingleton(sp => new EvidenceWriter(settings.EvidenceFolder, settings.Evidence, settings.SendEvidence, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EvidenceWriter>>()));
         services.AddSingleton(sp =>
         {
             ILoggerFactory logs = sp.GetRequiredService<ILoggerFactory>();
-            var captures = settings.Cameras.Select(c => new CameraCapture(c.Id, c.Source, c.Capture, logs.CreateLogger("EdgeInventory.Capture." + c.Id))).ToList();
+            TimeProvider clock = sp.GetRequiredService<TimeProvider>();
+            var captures = settings.Cameras.Select(c => new CameraCapture(c.Id, c.Source, c.Capture, logs.CreateLogger("EdgeInventory.Capture." + c.Id), clock)).ToList();
             YoloDetector detector = sp.GetRequiredService<YoloDetector>();
-            var core = new AgentCore(settings, sp.GetRequiredService<AgentStore>(), detector.Model.Version, detector.Model.Names, captures, sp.GetRequiredService<ILogger<AgentCore>>());
-            core.Metrics = new AgentMetrics(core);
-            return core;
+            return new ZoneStateKeeper(settings, sp.GetRequiredService<AgentStore>(), detector.Model.Version, detector.Model.Names, captures,
+                sp.GetRequiredService<ExpectedStockKeeper>(), sp.GetRequiredService<LatestScannerCounts>(), sp.GetRequiredService<EvidenceWriter>(), sp.GetRequiredService<ILogger<ZoneStateKeeper>>());
         });
+        services.AddSingleton(sp => new CameraStatusBoard(sp.GetRequiredService<ZoneStateKeeper>().Cameras));
+        services.AddSingleton(sp =>
+        {
+            // Whoever records into the metrics gets them here, once: the zone state (discrepancy events) and the evidence writer (oversized crops).
+            ZoneStateKeeper zones = sp.GetRequiredService<ZoneStateKeeper>();
+            var metrics = new AgentMetrics(zones, sp.GetRequiredService<CameraStatusBoard>());
+            zones.Metrics = metrics;
+            sp.GetRequiredService<EvidenceWriter>().Metrics = metrics;
+            return metrics;
+        });
+        services.AddSingleton<ScannerIntake>();
         services.AddSingleton<DetectionHealth>();
         services.AddHostedService<CaptureService>();
         services.AddHostedService<DetectionWorker>();

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using EdgeInventory.Contracts;
-using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Imaging;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeInventory.Capture;
@@ -44,7 +43,7 @@ public sealed partial class CameraCapture : IAsyncDisposable
     private int _restarts;
     private int _stalls;
     private string? _lastError;
-    private CameraState _state = CameraState.Restarting;
+    private CaptureState _state = CaptureState.Restarting;
     private CaptureFailure _lastFailure;
     private DateTimeOffset _downSince;
 
@@ -92,7 +91,7 @@ public sealed partial class CameraCapture : IAsyncDisposable
         }
     }
 
-    public CameraState State
+    public CaptureState State
     {
         get
         {
@@ -213,9 +212,9 @@ public sealed partial class CameraCapture : IAsyncDisposable
         lock (_gate)
         {
             bool longDown = _clock.GetUtcNow() - _downSince >= _settings.OfflineAfter;
-            _state = _lastFailure == CaptureFailure.Stalled ? CameraState.Stalled
-                : longDown ? CameraState.Offline
-                : CameraState.Restarting;
+            _state = _lastFailure == CaptureFailure.Stalled ? CaptureState.Stalled
+                : longDown ? CaptureState.Offline
+                : CaptureState.Restarting;
         }
     }
 
@@ -339,8 +338,8 @@ public sealed partial class CameraCapture : IAsyncDisposable
             bool recovered;
             lock (_gate)
             {
-                recovered = _state != CameraState.Up;
-                _state = CameraState.Up;
+                recovered = _state != CaptureState.Up;
+                _state = CaptureState.Up;
                 _lastFailure = CaptureFailure.None;
             }
 
@@ -390,14 +389,14 @@ public sealed partial class CameraCapture : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_state == CameraState.Up)
+            if (_state == CaptureState.Up)
             {
                 _downSince = _clock.GetUtcNow();
             }
 
             _lastFailure = failure;
             _lastError = reason;
-            _state = failure == CaptureFailure.Stalled ? CameraState.Stalled : CameraState.Restarting;
+            _state = failure == CaptureFailure.Stalled ? CaptureState.Stalled : CaptureState.Restarting;
         }
     }
 

@@ -8,9 +8,13 @@ public readonly record struct ConfirmedZoneState(int Facings, int ForeignFacings
 /// observations is the proposed state; it replaces the confirmed state only after it has differed
 /// from it for <see cref="SmoothingSettings.InertiaObservations"/> observations and
 /// <see cref="SmoothingSettings.Inertia"/> (a shopper in front of one shelf for a moment changes
-/// nothing). Frames in which a zone collapses together with a neighbour are taken as occluded (a
-/// trolley, a group of people) and left out of the window, unless the collapse outlasts
-/// <see cref="SmoothingSettings.OcclusionMax"/>. Not thread-safe: one instance per camera.
+/// nothing). A shopper or a trolley hides several neighbouring zones in the same frame: a zone that
+/// drops in the same frame as a neighbour, one of the two collapsing (losing
+/// <see cref="SmoothingSettings.CollapseRatio"/> of its facings), is taken as occluded and left out of
+/// the window until it recovers or the drop outlasts <see cref="SmoothingSettings.OcclusionMax"/>.
+/// Shelves that empty one after the other are not: their drops begin in different frames (a zone
+/// emptied next to one already emptied used to be held back as occluded for two minutes). Not
+/// thread-safe: one instance per camera.
 /// </summary>
 public sealed class ZoneSmoother
 {
@@ -18,6 +22,8 @@ public sealed class ZoneSmoother
     private readonly ZoneTrack[] _tracks;
     private readonly int[][] _neighbours;
     private readonly bool[] _collapsed;
+    private readonly bool[] _dropped;
+    private long _frame;
 
     public ZoneSmoother(IReadOnlyList<ZoneDefinition> zones, SmoothingSettings? settings = null)
     {
@@ -32,6 +38,7 @@ public sealed class ZoneSmoother
         _tracks = new ZoneTrack[zones.Count];
         _neighbours = new int[zones.Count][];
         _collapsed = new bool[zones.Count];
+        _dropped = new bool[zones.Count];
         for (int i = 0; i < zones.Count; i++)
         {
             _tracks[i] = new ZoneTrack(_settings.Window);
@@ -76,12 +83,26 @@ public sealed class ZoneSmoother
             throw new ArgumentException($"{_tracks.Length} zones need as many observations and flags");
         }
 
+        _frame++;
         for (int z = 0; z < _tracks.Length; z++)
         {
             ZoneTrack t = _tracks[z];
             ZoneObservation? reference = t.Confirmed is { } c ? new ZoneObservation(c.Facings, c.ForeignFacings, c.EmptyFraction) : t.Median();
-            _collapsed[z] = reference is { } r && r.Facings >= _settings.MinFacingsForCollapse
-                && observations[z].Facings <= r.Facings * (1 - _settings.CollapseRatio);
+            ZoneObservation o = observations[z];
+            bool countable = reference is { } r && r.Facings >= _settings.MinFacingsForCollapse;
+            _collapsed[z] = countable && o.Facings <= reference!.Value.Facings * (1 - _settings.CollapseRatio);
+            // A milder drop: a zone only partly hidden loses fewer facings, or shows more empty width.
+            _dropped[z] = _collapsed[z]
+                || (countable && o.Facings <= reference!.Value.Facings * (1 - (_settings.CollapseRatio / 2)))
+                || (reference is { } e && o.EmptyFraction >= e.EmptyFraction + (2 * _settings.EmptyFractionTolerance));
+            if (!_dropped[z])
+            {
+                t.DropOnset = -1;
+            }
+            else if (t.DropOnset < 0)
+            {
+                t.DropOnset = _frame;
+            }
         }
 
         int count = 0;
@@ -89,7 +110,7 @@ public sealed class ZoneSmoother
         {
             ZoneTrack t = _tracks[z];
             changed[z] = false;
-            bool occluded = _collapsed[z] && AnyNeighbourCollapsed(z);
+            bool occluded = _dropped[z] && HiddenWithNeighbour(z);
             if (occluded)
             {
                 t.OccludedSince ??= at;
@@ -136,11 +157,22 @@ public sealed class ZoneSmoother
         return count;
     }
 
-    private bool AnyNeighbourCollapsed(int zone)
+    /// <summary>
+    /// Whether a dropped zone is hidden: a neighbour dropped in the same frame (one of the two collapsing), or
+    /// a neighbour is already taken as occluded (the shopper moved on to this zone).
+    /// </summary>
+    private bool HiddenWithNeighbour(int zone)
     {
+        ZoneTrack t = _tracks[zone];
         foreach (int n in _neighbours[zone])
         {
-            if (_collapsed[n])
+            ZoneTrack other = _tracks[n];
+            if (!_dropped[n])
+            {
+                continue;
+            }
+
+            if ((other.DropOnset == t.DropOnset && (_collapsed[zone] || _collapsed[n])) || (other.Occluded && other.DropOnset < t.DropOnset))
             {
                 return true;
             }
@@ -173,6 +205,9 @@ public sealed class ZoneSmoother
         public DateTimeOffset? OccludedSince { get; set; }
 
         public int OccludedCount { get; set; }
+
+        /// <summary>The frame the zone's current drop began in; -1 while it shows its reference state.</summary>
+        public long DropOnset { get; set; } = -1;
 
         public void Add(ZoneObservation o)
         {

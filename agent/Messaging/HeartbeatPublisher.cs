@@ -36,12 +36,14 @@ public sealed partial class HeartbeatPublisher
     private readonly string deviceId;
     private readonly TimeSpan interval;
     private readonly ILogger logger;
+    private readonly TimeProvider clock;
     private readonly DateTimeOffset processStartedAt = ProcessStart();
     private long sent;
     private long skipped;
 
-    public HeartbeatPublisher(MqttConnection client, SqliteOutbox outbox, IDeviceHealthSource health, string storeId, string deviceId, TimeSpan interval, ILogger<HeartbeatPublisher>? logger = null)
+    public HeartbeatPublisher(MqttConnection client, SqliteOutbox outbox, IDeviceHealthSource health, string storeId, string deviceId, TimeSpan interval, ILogger<HeartbeatPublisher>? logger = null, TimeProvider? clock = null)
     {
+        this.clock = clock ?? TimeProvider.System;
         this.client = client ?? throw new ArgumentNullException(nameof(client));
         this.outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
         this.health = health ?? throw new ArgumentNullException(nameof(health));
@@ -63,7 +65,7 @@ public sealed partial class HeartbeatPublisher
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await client.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
-        using var timer = new PeriodicTimer(interval);
+        using var timer = new PeriodicTimer(interval, clock);
         do
         {
             await PublishOnceAsync(cancellationToken).ConfigureAwait(false);
@@ -106,7 +108,7 @@ public sealed partial class HeartbeatPublisher
     {
         DeviceHealth device = health.Current();
         (long pending, DateTimeOffset? oldest) = outbox.Stats();
-        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset now = clock.GetUtcNow();
         return new Heartbeat
         {
             EventId = EventIds.NewId(),

@@ -83,6 +83,12 @@ public sealed partial class OutboxRelay
 
     public long DeliveredCount => Interlocked.Read(ref delivered);
 
+    /// <summary>
+    /// Called each time the relay has read what was committed, dispatched what it could and starts to wait (for a
+    /// commit, a PUBACK, a retry or the poll): a test waits for it rather than sleeping and hoping the relay got there.
+    /// </summary>
+    public Action? WaitingForWork { get; set; }
+
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled. Events in flight then stay in the outbox.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -189,6 +195,7 @@ public sealed partial class OutboxRelay
             {
                 wait = TimeSpan.FromMilliseconds(Math.Min(wait.TotalMilliseconds, 50));
             }
+            WaitingForWork?.Invoke();
             switch (await WaitForWorkAsync(wait, cancellationToken).ConfigureAwait(false))
             {
                 case Wake.Committed:

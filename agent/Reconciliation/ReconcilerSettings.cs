@@ -18,6 +18,9 @@ public sealed record ReconcilerSettings
     /// <summary>The detector may miss this share of facings before a low scanner count is called a disagreement.</summary>
     public double ScannerFacingTolerance { get; init; } = 0.25;
 
+    /// <summary>When zones learn what they look like full (shortages are judged against it).</summary>
+    public BaselineSettings Baseline { get; init; } = new();
+
     public string? Check()
     {
         if (GapThreshold is <= 0 or > 1)
@@ -45,6 +48,6 @@ public sealed record ReconcilerSettings
             return $"ScannerFacingTolerance must be within [0, 1), not {ScannerFacingTolerance}";
         }
 
-        return null;
+        return Baseline is null ? "Baseline must be set" : Baseline.Check();
     }
 }

@@ -30,6 +30,9 @@ public sealed record ZoneReconcileInput
 
     public ScannerCountRecord? LatestScan { get; init; }
 
+    /// <summary>What the detector reported when the zone was known full; null for a zone never seen full (planned facings decide).</summary>
+    public ZoneBaseline? Baseline { get; init; }
+
     public required string ModelVersion { get; init; }
 }
 
@@ -72,6 +75,8 @@ public sealed class StockReconciler
         }
     }
 
+    public ReconcilerSettings Settings => _settings;
+
     /// <summary>The latest event of every open discrepancy.</summary>
     public IReadOnlyCollection<DiscrepancyEvent> Open => _open.Values;
 
@@ -92,20 +97,7 @@ public sealed class StockReconciler
         var values = new Observed(units, expectedUnits, facings, zone.PlannedFacings, state.EmptyFraction);
 
         // Shelf availability: the most severe condition that holds, and only that one.
-        Desired? availability = null;
-        if (expectedUnits > 0 && facings == 0)
-        {
-            availability = new(DiscrepancyKind.OutOfStock, Severity.Critical, $"no product seen; {expectedUnits} units expected");
-        }
-        else if (expectedUnits > 0 && facings < minFacings)
-        {
-            availability = new(DiscrepancyKind.BelowMinimum, Severity.Warning, $"{facings} facings, minimum {minFacings}; {units} of {expectedUnits} units");
-        }
-        else if (expectedUnits > 0 && state.EmptyFraction >= _settings.GapThreshold)
-        {
-            Severity s = state.EmptyFraction >= _settings.GapWarningThreshold ? Severity.Warning : Severity.Info;
-            availability = new(DiscrepancyKind.Gap, s, string.Create(CultureInfo.InvariantCulture, $"{state.EmptyFraction:P0} of the shelf width is empty"));
-        }
+        Desired? availability = expectedUnits > 0 ? Availability(zone, state, input.Baseline, minFacings, units, expectedUnits) : null;
 
         foreach (DiscrepancyKind kind in AvailabilityKinds)
         {
@@ -135,6 +127,61 @@ public sealed class StockReconciler
 
         Apply(input, DiscrepancyKind.CameraScannerDisagreement, disagreement, values, now, events);
     }
+
+    /// <summary>
+    /// Out of stock ▸ below minimum ▸ gap. With a baseline, shortages are what has gone since the zone was seen
+    /// full: the facings left are the planned ones scaled by what the detector sees now against what it saw then
+    /// (a detector that finds 2 of 6 products finds 2 when the zone is full, and that is no shortage), and a gap
+    /// is empty width that appeared since (a stretch it never covered is none). Without one (a zone never seen
+    /// full) the planned facings decide, and an uncovered stretch is information only: nothing tells it from
+    /// products the detector misses.
+    /// </summary>
+    private Desired? Availability(ZoneDefinition zone, ConfirmedZoneState state, ZoneBaseline? baseline, int minFacings, int units, int expectedUnits)
+    {
+        int facings = state.Facings;
+        if (baseline is { Facings: <= 0 })
+        {
+            baseline = null;
+        }
+
+        string seenFull = baseline is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $" ({baseline.Facings} seen when full, {Camel(baseline.Source)} {baseline.LearnedAt:yyyy-MM-dd HH:mm}Z)");
+        if (facings == 0)
+        {
+            return new(DiscrepancyKind.OutOfStock, Severity.Critical, $"no product seen{seenFull}; {expectedUnits} units expected");
+        }
+
+        double left = baseline is null ? facings : (double)facings * zone.PlannedFacings / baseline.Facings;
+        if (left < minFacings - 1e-9)
+        {
+            return new(DiscrepancyKind.BelowMinimum, Severity.Warning, baseline is null
+                ? $"{facings} facings, minimum {minFacings}; {units} of {expectedUnits} units"
+                : string.Create(CultureInfo.InvariantCulture, $"{facings} facings seen{seenFull}: about {left:0.#} of {zone.PlannedFacings} planned left, minimum {minFacings}; {units} of {expectedUnits} units"));
+        }
+
+        double emptied = baseline is null ? state.EmptyFraction : state.EmptyFraction - baseline.EmptyFraction;
+        if (emptied >= _settings.GapThreshold)
+        {
+            if (baseline is null)
+            {
+                return new(DiscrepancyKind.Gap, Severity.Info, string.Create(CultureInfo.InvariantCulture,
+                    $"{state.EmptyFraction:P0} of the shelf width is empty or not covered by a detected product (the zone was never seen full: not paged)"));
+            }
+
+            Severity severity = emptied >= _settings.GapWarningThreshold ? Severity.Warning : Severity.Info;
+            return new(DiscrepancyKind.Gap, severity, string.Create(CultureInfo.InvariantCulture,
+                $"{emptied:P0} of the shelf width emptied since it was seen full ({state.EmptyFraction:P0} empty now, {baseline.EmptyFraction:P0} then)"));
+        }
+
+        return null;
+    }
+
+    private static string Camel(BaselineSource source) => source switch
+    {
+        BaselineSource.Commissioning => "commissioning",
+        BaselineSource.Restock => "restock",
+        _ => "scanner count",
+    };
 
     /// <summary>Reconciles a camera's health: offline, stalled and view-changed discrepancies.</summary>
     public void ReconcileCamera(string cameraId, CameraConditions conditions, string modelVersion, DateTimeOffset now, List<DiscrepancyEvent> events)

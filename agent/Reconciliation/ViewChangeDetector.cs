@@ -1,4 +1,4 @@
-using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Imaging;
 
 namespace EdgeInventory.Reconciliation;
 

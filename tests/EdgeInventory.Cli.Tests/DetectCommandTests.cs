@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeInventory.Imaging;
 using EdgeInventory.Tests.Shared;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;

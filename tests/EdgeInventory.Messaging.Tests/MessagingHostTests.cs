@@ -97,7 +97,7 @@ public sealed class MessagingHostTests : IDisposable
         using (IHost host = BuildHost(settings, new FakeHealth()))
         {
             var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().WaitAsync(Fixtures.Patience));
-            Assert.Contains("Hots", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("Messaging:Broker:Hots: unknown key", refused.Message, StringComparison.Ordinal);
         }
 
         settings = ValidSettings();
@@ -163,7 +163,9 @@ public sealed class MessagingHostTests : IDisposable
         Heartbeat beat = await Next<Heartbeat>(received, Topics.Heartbeat("s042", "edge-01"), _ => true);
         Assert.Equal("cam-aisle-3", Assert.Single(beat.Cameras).CameraId);
         Assert.Equal(3, beat.OpenDiscrepancies);
-        Assert.True(beat.UptimeSeconds >= 0);
+        // Seconds since this process started, by the time the heartbeat carries (stored to the millisecond).
+        long sinceStart = (long)(beat.OccurredAt - ProcessStartedAt()).TotalSeconds;
+        Assert.InRange(beat.UptimeSeconds, sinceStart - 1, sinceStart);
 
         // An event enqueued with the agent's state change is delivered by the hosted relay.
         var outbox = host.Services.GetRequiredService<SqliteOutbox>();
@@ -212,6 +214,37 @@ public sealed class MessagingHostTests : IDisposable
         await client.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
         Assert.True(await heartbeat.PublishOnceAsync());
         Assert.Equal(1, heartbeat.Sent);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_reports_the_time_since_the_process_started_by_the_clock_it_is_given()
+    {
+        using var cloud = new MqttConnection(Fixtures.Client(broker.Port, "cloud"));
+        await cloud.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
+        await cloud.SubscribeAsync(Topics.Heartbeat("s042", "edge-01")).WaitAsync(Fixtures.Patience);
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = Database });
+        using var client = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
+        await client.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
+        DateTimeOffset now = ProcessStartedAt() + TimeSpan.FromHours(2) + TimeSpan.FromSeconds(3.5);
+        var heartbeat = new HeartbeatPublisher(client, outbox, new FakeHealth(), "s042", "edge-01", TimeSpan.FromSeconds(1), clock: new FixedClock(now));
+
+        Assert.True(await heartbeat.PublishOnceAsync());
+        using var wait = new CancellationTokenSource(Fixtures.Patience);
+        Heartbeat beat = ContractParser.Parse<Heartbeat>((await cloud.Messages.ReadAsync(wait.Token)).Payload).Message!;
+        Assert.Equal(7203, beat.UptimeSeconds);
+        Assert.Equal(now.ToUnixTimeMilliseconds(), beat.OccurredAt.ToUnixTimeMilliseconds());
+    }
+
+    private static DateTimeOffset ProcessStartedAt()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return new DateTimeOffset(self.StartTime.ToUniversalTime(), TimeSpan.Zero);
+    }
+
+    /// <summary>A clock that stays where it is set.</summary>
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     /// <summary>Waits for the first message on <paramref name="topic"/> that parses and matches; removes nothing.</summary>

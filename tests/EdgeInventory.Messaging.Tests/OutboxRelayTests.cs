@@ -30,9 +30,12 @@ public sealed class OutboxRelayTests : IDisposable
         await client.WaitConnectedAsync().WaitAsync(Fixtures.Patience);
         // A poll far longer than the test may wait: only the post-commit wake-up can deliver these in time.
         var relay = new OutboxRelay(outbox, client, new OutboxRelayOptions { PollInterval = TimeSpan.FromHours(1) });
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        relay.WaitingForWork = () => waiting.TrySetResult();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         Task running = relay.RunAsync(stop.Token);
-        await Task.Delay(200); // the relay's first read is done and it is waiting
+        // Its first read (of the empty outbox) is done and it waits: from here only a wake-up can deliver.
+        await waiting.Task.WaitAsync(Fixtures.Patience);
 
         using SqliteConnection connection = outbox.OpenConnection();
         for (int i = 1; i <= 3; i++)
@@ -67,7 +70,13 @@ public sealed class OutboxRelayTests : IDisposable
         {
             await collector.WaitForDistinctAsync(threshold, TimeSpan.FromSeconds(20));
             broker.Stop();
-            await Task.Delay(300);
+            // The client saw the broker go, so the restart below is a reconnect with events still to send.
+            var down = Stopwatch.StartNew();
+            while (client.State == MqttConnectionState.Connected && down.Elapsed < Fixtures.Patience)
+            {
+                await Task.Delay(20);
+            }
+            Assert.NotEqual(MqttConnectionState.Connected, client.State);
             Assert.True(outbox.Stats().Count > 0, "the outbox drained before the broker was stopped; the test proves nothing");
             broker.StartProcess();
         }

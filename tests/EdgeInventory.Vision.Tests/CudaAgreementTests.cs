@@ -1,3 +1,4 @@
+using EdgeInventory.Imaging;
 using EdgeInventory.Onnx;
 using EdgeInventory.Tests.Shared;
 using EdgeInventory.Vision.Imaging;

@@ -1,6 +1,6 @@
+using EdgeInventory.Imaging;
 using EdgeInventory.Tests.Shared;
 using EdgeInventory.Vision.Evaluation;
-using EdgeInventory.Vision.Yolo;
 
 namespace EdgeInventory.Vision.Tests;
 

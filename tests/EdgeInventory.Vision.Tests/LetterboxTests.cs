@@ -1,4 +1,4 @@
-using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Imaging;
 using EdgeInventory.Vision.Yolo;
 
 namespace EdgeInventory.Vision.Tests;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeInventory.Imaging;
 using EdgeInventory.Tests.Shared;
 using EdgeInventory.Vision.Imaging;
 

@@ -1,5 +1,5 @@
+using EdgeInventory.Imaging;
 using EdgeInventory.Tests.Shared;
-using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
 
 namespace EdgeInventory.Vision.Tests;

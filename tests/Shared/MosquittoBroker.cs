@@ -36,6 +36,9 @@ public sealed partial class MosquittoBroker : IDisposable
 
     public bool IsRunning => process is { HasExited: false };
 
+    /// <summary>The running mosquitto's process id (the demo records it, to stop a broker a killed run left behind).</summary>
+    public int? ProcessId => process is { HasExited: false } p ? p.Id : null;
+
     /// <summary>Starts a broker with the given users (name → password) and ACL; throws with its log if it does not come up.</summary>
     public static MosquittoBroker Start(IReadOnlyDictionary<string, string> users, string? acl = null, BrokerTls? tls = null, int? port = null)
     {

@@ -24,6 +24,25 @@ public sealed class TcpRelay : IDisposable
 
     public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
 
+    /// <summary>
+    /// While true the uplink is down: open connections are cut (<see cref="CutAll"/>) and new ones are closed as soon as
+    /// they are accepted, as a device that lost its network sees it. Set false to bring it back.
+    /// </summary>
+    public bool Down
+    {
+        get => down;
+        set
+        {
+            down = value;
+            if (value)
+            {
+                CutAll();
+            }
+        }
+    }
+
+    private volatile bool down;
+
     private async Task AcceptLoop()
     {
         while (!stop.IsCancellationRequested)
@@ -36,6 +55,11 @@ public sealed class TcpRelay : IDisposable
             catch (Exception)
             {
                 return;
+            }
+            if (down)
+            {
+                Abort(inbound);
+                continue;
             }
             var outbound = new TcpClient();
             try

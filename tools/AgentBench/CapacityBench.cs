@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using EdgeInventory.Imaging;
 using EdgeInventory.Onnx;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;

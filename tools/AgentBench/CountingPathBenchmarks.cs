@@ -1,9 +1,8 @@
 using BenchmarkDotNet.Attributes;
-using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
+using EdgeInventory.Imaging;
 using EdgeInventory.Reconciliation;
 using EdgeInventory.Tools;
-using EdgeInventory.Vision.Yolo;
 
 namespace EdgeInventory.AgentBench;
 
@@ -20,7 +19,8 @@ public class AgentCountingPathBenchmarks
     private StockReconciler _reconciler = null!;
     private ZoneObservation[] _obs = [];
     private bool[] _changed = [];
-    private readonly List<DiscrepancyEvent> _events = [];
+    private ZonePipeline _pipeline = null!;
+    private readonly ZoneFrameResult _result = new();
     private DateTimeOffset _now = new(2025, 6, 12, 9, 0, 0, TimeSpan.Zero);
 
     [GlobalSetup]
@@ -49,6 +49,7 @@ public class AgentCountingPathBenchmarks
         _reconciler = new StockReconciler(new ReconcilerSettings(), "s042", "edge-01");
         _obs = new ZoneObservation[_zones.Length];
         _changed = new bool[_zones.Length];
+        _pipeline = new ZonePipeline("cam", _zones, new CountingSettings(), new SmoothingSettings(), new StockReconciler(new ReconcilerSettings(), "s042", "edge-01"), "m");
     }
 
     [Benchmark]
@@ -59,19 +60,12 @@ public class AgentCountingPathBenchmarks
         _now += TimeSpan.FromSeconds(5);
     }
 
+    /// <summary>The agent's <see cref="ZonePipeline"/>: count, smooth, reconcile.</summary>
     [Benchmark]
     public int CountSmoothReconcile()
     {
-        CountAndSmooth();
-        _events.Clear();
-        for (int z = 0; z < _zones.Length; z++)
-        {
-            if (_smoother.Confirmed(z) is { } state)
-            {
-                _reconciler.ReconcileZone(new ZoneReconcileInput { CameraId = "cam", Zone = _zones[z], State = state, Depth = 1, ModelVersion = "m" }, _now, _events);
-            }
-        }
-
-        return _events.Count;
+        _pipeline.Process(_boxes, 1280, 720, _now, null, _result);
+        _now += TimeSpan.FromSeconds(5);
+        return _result.Events.Count;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
 using EdgeInventory.Agent.Configuration;
+using EdgeInventory.Agent.Evidence;
 using EdgeInventory.Agent.Metrics;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
@@ -15,7 +16,7 @@ namespace EdgeInventory.AgentBench;
 /// <summary>
 /// The agent's metrics (prometheus-net): what the detector loop records per frame (must allocate nothing), and one
 /// <c>/metrics</c> scrape of an agent with 16 cameras of 6 zones, every zone confirmed (the observed counters and
-/// gauges read from the core, then the agent's registry and the default one written as text).
+/// gauges read from the zone state and the cameras' status, then the agent's registry and the default one written as text).
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ShortInProcessConfig))]
@@ -26,7 +27,8 @@ public class AgentMetricsBenchmarks
     private readonly MemoryStream _scrape = new();
     private string _folder = "";
     private AgentStore _store = null!;
-    private AgentCore _core = null!;
+    private ZoneStateKeeper _zones = null!;
+    private EvidenceWriter _evidence = null!;
     private AgentMetrics _metrics = null!;
     private CameraRuntime _camera = null!;
 
@@ -38,18 +40,20 @@ public class AgentMetricsBenchmarks
         AgentSettings settings = Settings(_folder);
         _store = new AgentStore(settings.DatabasePath, new LocalEventLog(NullLogger<LocalEventLog>.Instance, settings.StoreId, settings.DeviceId));
         var captures = settings.Cameras.Select(c => new CameraCapture(c.Id, c.Source, c.Capture, NullLogger.Instance)).ToList();
-        _core = new AgentCore(settings, _store, "bench 1", new Dictionary<int, string> { [0] = "object" }, captures, NullLogger<AgentCore>.Instance);
-        foreach (CameraRuntime camera in _core.Cameras)
+        var expected = new ExpectedStockKeeper(settings, _store, TimeProvider.System, NullLogger<ExpectedStockKeeper>.Instance);
+        _evidence = new EvidenceWriter(settings.EvidenceFolder, settings.Evidence, settings.SendEvidence, TimeProvider.System, NullLogger<EvidenceWriter>.Instance);
+        _zones = new ZoneStateKeeper(settings, _store, "bench 1", new Dictionary<int, string> { [0] = "object" }, captures, expected, new LatestScannerCounts([]), _evidence, NullLogger<ZoneStateKeeper>.Instance);
+        foreach (CameraRuntime camera in _zones.Cameras)
         {
             for (int z = 0; z < camera.Zones.Count; z++)
             {
-                camera.Smoother.Restore(z, new ConfirmedZoneState(20 + z, 0, 0.125, DateTimeOffset.UtcNow));
+                camera.Pipeline.Restore(camera.Zones[z].Id, new ConfirmedZoneState(20 + z, 0, 0.125, DateTimeOffset.UtcNow), camera.Zones[z].Depth);
             }
         }
 
-        _metrics = new AgentMetrics(_core);
-        _core.Metrics = _metrics;
-        _camera = _core.Cameras[^1];
+        _metrics = new AgentMetrics(_zones, new CameraStatusBoard(_zones.Cameras));
+        _zones.Metrics = _metrics;
+        _camera = _zones.Cameras[^1];
         string text = Scrape();
         if (!text.Contains($"edgeinv_zone_units{{camera=\"cam{Cameras - 1}\",zone=\"c{Cameras - 1}z{ZonesPerCamera - 1}\"}} 25", StringComparison.Ordinal))
         {
@@ -62,7 +66,7 @@ public class AgentMetricsBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _core.Dispose();
+        _evidence.Dispose();
         _store.Dispose();
         Directory.Delete(_folder, recursive: true);
     }
@@ -83,7 +87,7 @@ public class AgentMetricsBenchmarks
         return _scrape.Position;
     }
 
-    /// <summary>This agent's registry alone: the observed values read from the core, then the text.</summary>
+    /// <summary>This agent's registry alone: the observed values read from the zone state and the cameras' status, then the text.</summary>
     [Benchmark]
     public long ScrapeAgentRegistry()
     {

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using EdgeInventory.Imaging;
 using EdgeInventory.Tools;
-using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
 
 namespace EdgeInventory.Benchmarks;

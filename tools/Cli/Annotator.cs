@@ -1,5 +1,4 @@
-using EdgeInventory.Vision.Imaging;
-using EdgeInventory.Vision.Yolo;
+using EdgeInventory.Imaging;
 
 namespace EdgeInventory.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeInventory.Imaging;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
 using EdgeInventory.Vision.Yolo;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using EdgeInventory.Imaging;
 using EdgeInventory.Tools;
 using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;

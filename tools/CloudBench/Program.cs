@@ -466,46 +466,13 @@ async Task<(byte[] Body, double Ms)> GetAsync(string path)
 }
 
 // --- shared steps ---
-// Each store's connection publishes its events in order with at most 100 unacknowledged (the client's own in-flight
-// limit); an event's time is taken when it is handed to the client inside that window, i.e. when it goes on the wire.
+// Each store's connection publishes its events in order (EventPlan.PublishAsync, shared with the store simulator's load mode).
 async Task<(long[] SentAt, TimeSpan Published)> PublishAsync(EventPlan plan, int? rate, Stopwatch? clock = null, string? topicLeaf = null)
 {
     var sentAt = new long[plan.Count];
     clock ??= Stopwatch.StartNew();
-    TimeSpan interval = rate is { } r ? TimeSpan.FromSeconds((double)stores.Length / r) : TimeSpan.Zero;
-    Task[] each = [.. plan.PerStore.Select((list, s) => Task.Run(async () =>
-    {
-        using var window = new SemaphoreSlim(100);
-        var pending = new List<Task>(list.Count);
-        var pace = Stopwatch.StartNew();
-        for (int i = 0; i < list.Count; i++)
-        {
-            PlannedEvent e = list[i];
-            if (rate is not null && interval * i - pace.Elapsed is { Ticks: > 0 } early)
-            {
-                await Task.Delay(early);
-            }
-            await window.WaitAsync();
-            string topic = topicLeaf is null ? e.Topic : e.Topic[..(e.Topic.LastIndexOf('/') + 1)] + topicLeaf;
-            sentAt[e.Index] = Stopwatch.GetTimestamp();
-            pending.Add(Send(publishers[s], topic, e.Payload, window));
-        }
-        await Task.WhenAll(pending);
-    }))];
-    await Task.WhenAll(each).WaitAsync(timeout);
+    await plan.PublishAsync(publishers, rate, sentAt, topicLeaf).WaitAsync(timeout);
     return (sentAt, clock.Elapsed);
-
-    static async Task Send(MqttConnection client, string topic, byte[] payload, SemaphoreSlim window)
-    {
-        try
-        {
-            await client.PublishAsync(topic, payload, qos: 1);
-        }
-        finally
-        {
-            window.Release();
-        }
-    }
 }
 
 async Task<(double[] Mqtt, double[] Sse, int Missing)> LatenciesAsync(EventPlan plan, long[] sentAt, TimeSpan wait)

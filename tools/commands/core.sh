@@ -1,4 +1,4 @@
-# Core commands: test, detect, demo, bench vision. Sourced by tools/edgeinv.
+# Core commands: test, detect, eval, bench vision (demo is commands/demo.sh). Sourced by tools/edgeinv.
 
 help_core() {
     echo "  eval --model M --data DIR [--split S] [--json]   detector accuracy on images/ + labels/ (YOLO text)"
@@ -73,7 +73,6 @@ cmd_test() {
 # The C# commands print the usage their parser knows; --help needs the build, not the native libraries.
 usage_detect() { run_cli detect "$@"; }
 usage_eval() { run_cli eval "$@"; }
-usage_demo() { run_cli demo "$@"; }
 
 cmd_detect() {
     ensure_vision_runtime
@@ -83,11 +82,6 @@ cmd_detect() {
 cmd_eval() {
     ensure_vision_runtime
     run_cli eval "$@"
-}
-
-cmd_demo() {
-    ensure_vision_runtime
-    run_cli demo "$@"
 }
 
 # bench vision [--quick] [CLI options]: per-stage timings against the package's bare RunWithBinding, then the

@@ -16,6 +16,24 @@ as_root() {
     else die "installing needs root: run as root or install sudo ($*)"; fi
 }
 
+# with_progress LABEL LOG CMD...: runs CMD with its output into LOG (- for stderr) and, while it runs, says every 15 s
+# on stderr that LABEL is still going and for how long (a first build or install takes minutes with nothing else on
+# the screen).
+with_progress() {
+    local label="$1" log="$2" started ticker rc=0
+    shift 2
+    started="$(date +%s)"
+    # The sleep is waited for, not run in the foreground, so that the TERM below ends it too (a sleep left behind would
+    # hold stderr open for whoever reads it to the end).
+    ( trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+      while :; do sleep 15 & nap=$!; wait "$nap"; say "$label... $(( $(date +%s) - started )) s"; done ) &
+    ticker=$!
+    if [ "$log" = - ]; then "$@" >&2 || rc=$?; else "$@" >"$log" 2>&1 || rc=$?; fi
+    kill "$ticker" 2>/dev/null
+    wait "$ticker" 2>/dev/null || true
+    return "$rc"
+}
+
 # ensure_apt PKG...: installs the Debian packages that are not installed yet.
 EDGEINV_APT_UPDATED=0
 ensure_apt() {
@@ -27,10 +45,10 @@ ensure_apt() {
     command -v apt-get >/dev/null || die "missing Debian packages (${missing[*]}) and no apt-get to install them"
     say "installing Debian packages: ${missing[*]} (needs root)"
     if [ "$EDGEINV_APT_UPDATED" = 0 ]; then
-        as_root apt-get update -qq >&2 || die "apt-get update failed"
+        with_progress "apt-get update" - as_root apt-get update -qq || die "apt-get update failed"
         EDGEINV_APT_UPDATED=1
     fi
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+    with_progress "installing ${missing[*]}" - as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
         || die "apt-get install ${missing[*]} failed"
 }
 
@@ -42,6 +60,40 @@ ensure_dotnet() {
     major="$(dotnet --version 2>/dev/null | cut -d. -f1)"
     [ "${major:-0}" -ge 10 ] || die ".NET SDK 10 or newer is needed, found '$(dotnet --version 2>/dev/null)'"
     export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+}
+
+# apt_name VAR PATTERN...: sets VAR to the package this release offers for the first extended regular expression
+# that names one (the newest such name), for libraries whose package name differs between Debian and Ubuntu or
+# carries a version (libturbojpeg0 / libturbojpeg, libssl3 / libssl3t64). An installed one wins; none found: the first
+# pattern's name, so that ensure_apt's error names it. Not a $(...) function: the apt-get update it may run is counted.
+apt_name() {
+    local var="$1" pattern name=""
+    shift
+    for pattern in "$@"; do
+        name="$(dpkg-query -W -f='${Package} ${Status}\n' 2>/dev/null | awk -v p="$pattern" '$1 ~ p && / installed$/ {print $1}' | sort -V | tail -1)"
+        [ -n "$name" ] && break
+    done
+    if [ -z "$name" ] && command -v apt-cache >/dev/null; then
+        if [ "$EDGEINV_APT_UPDATED" = 0 ]; then
+            as_root apt-get update -qq >&2 || die "apt-get update failed"
+            EDGEINV_APT_UPDATED=1
+        fi
+        for pattern in "$@"; do
+            name="$(apt-cache pkgnames 2>/dev/null | grep -E "$pattern" | sort -V | tail -1 || true)"
+            [ -n "$name" ] && break
+        done
+    fi
+    [ -n "$name" ] || name="$(tr -d '^$' <<<"$1")"
+    printf -v "$var" '%s' "$name"
+}
+
+# What a self-contained .NET program needs from the system (Microsoft's list for Debian and Ubuntu, less ICU: the
+# projects set InvariantGlobalization): OpenSSL (TLS to the broker, HTTPS), CA certificates, time zones (stores' local
+# days). The Dockerfiles and a bare device use it.
+ensure_dotnet_runtime_deps() {
+    local ssl
+    apt_name ssl '^libssl3(t64)?$'
+    ensure_apt ca-certificates tzdata libstdc++6 zlib1g "$ssl"
 }
 
 # ONNX Runtime comes with the build: the Microsoft.ML.OnnxRuntime NuGet package (Directory.Packages.props) puts
@@ -56,7 +108,10 @@ ensure_ort_library() {
 
 # The native libraries and tools the vision path needs at run time.
 ensure_vision_runtime() {
-    ensure_apt libturbojpeg0 ffmpeg
+    # Debian names TurboJPEG's library package libturbojpeg0, Ubuntu (a Jetson's L4T) libturbojpeg.
+    local turbojpeg
+    apt_name turbojpeg '^libturbojpeg0$' '^libturbojpeg$'
+    ensure_apt "$turbojpeg" ffmpeg
     ensure_ort_library
 }
 
@@ -65,25 +120,28 @@ ensure_python() {
     ensure_apt python3 python3-numpy python3-onnx "$@"
 }
 
+# sources_changed_since STAMP: whether STAMP is missing or a source, project or model file is newer than it.
+sources_changed_since() {
+    [ -f "$1" ] || return 0
+    [ -n "$(find "$EDGEINV_ROOT/agent" "$EDGEINV_ROOT/cloud" "$EDGEINV_ROOT/tools" "$EDGEINV_ROOT/tests" \
+        "$EDGEINV_ROOT"/Directory.*.props "$EDGEINV_ROOT/EdgeInventory.sln" \
+        \( -name bin -o -name obj \) -prune -o -newer "$1" -type f \
+        \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sln' -o -name '*.json' -o -name '*.onnx' \) \
+        -print -quit 2>/dev/null)" ]
+}
+
 # ensure_built: builds the solution when a source or project file changed since the last build.
 EDGEINV_CONFIGURATION="${EDGEINV_CONFIGURATION:-Release}"
 ensure_built() {
     ensure_dotnet
     # EDGEINV_NO_BUILD=1: use the programs as they are built (a test of the built tree, a read-only checkout).
     [ "${EDGEINV_NO_BUILD:-0}" = 1 ] && return 0
-    local stamp="$EDGEINV_DEPS/build-$EDGEINV_CONFIGURATION.stamp" changed
-    if [ -f "$stamp" ]; then
-        changed="$(find "$EDGEINV_ROOT/agent" "$EDGEINV_ROOT/cloud" "$EDGEINV_ROOT/tools" "$EDGEINV_ROOT/tests" \
-            "$EDGEINV_ROOT"/Directory.*.props "$EDGEINV_ROOT/EdgeInventory.sln" \
-            \( -name bin -o -name obj \) -prune -o -newer "$stamp" -type f \
-            \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sln' -o -name '*.json' -o -name '*.onnx' \) \
-            -print -quit 2>/dev/null)"
-        [ -z "$changed" ] && return 0
-    fi
+    local stamp="$EDGEINV_DEPS/build-$EDGEINV_CONFIGURATION.stamp"
+    sources_changed_since "$stamp" || return 0
     mkdir -p "$EDGEINV_DEPS"
-    say "building ($EDGEINV_CONFIGURATION)"
+    say "building ($EDGEINV_CONFIGURATION; the first build restores NuGet packages and takes minutes)"
     local log="$EDGEINV_DEPS/build.log"
-    if ! dotnet build "$EDGEINV_ROOT/EdgeInventory.sln" -c "$EDGEINV_CONFIGURATION" -nologo -v q -clp:ErrorsOnly >"$log" 2>&1; then
+    if ! with_progress "building" "$log" dotnet build "$EDGEINV_ROOT/EdgeInventory.sln" -c "$EDGEINV_CONFIGURATION" -nologo -v q -clp:ErrorsOnly; then
         grep -E "error|Error" "$log" | sort -u | head -40 >&2
         die "build failed (full log: $log)"
     fi

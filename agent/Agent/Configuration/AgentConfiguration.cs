@@ -1,3 +1,4 @@
+using EdgeInventory.Agent.Evidence;
 using EdgeInventory.Capture;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
@@ -94,6 +95,9 @@ public sealed record AgentSettings
     /// <summary>The agent's own database; the MQTT outbox lives in it so that events share their state change's transaction.</summary>
     public string DatabasePath => Path.Combine(StateDirectory, "agent.db");
 
+    /// <summary>Where the evidence crops are kept.</summary>
+    public string EvidenceFolder => Path.Combine(StateDirectory, "evidence");
+
     /// <summary>
     /// Fills agent/Messaging's options from what the agent already knows, so each value has one source: the store
     /// and device ids, the database, the agent's version; the broker user defaults to the store id (the deployment
@@ -134,6 +138,9 @@ public sealed record AgentSettings
 public static class AgentConfiguration
 {
     public const string EnvironmentPrefix = "EDGEINV_";
+
+    /// <summary>Where the unknown-key message sends a reader: the agent's README lists both sections' keys.</summary>
+    private const string KeysDocumentedIn = "agent/Agent/README.md";
 
     private static readonly string[] RootSections = [AgentOptions.Section, EdgeMessagingOptions.Section, "Logging"];
 
@@ -181,37 +188,70 @@ public static class AgentConfiguration
         return $"{path}: not a usable configuration file: {cause.Message.ReplaceLineEndings("\\n")}";
     }
 
-    /// <summary>Binds and checks the <c>Agent</c> section (and <c>Messaging</c> when present); relative paths are taken from <paramref name="baseDirectory"/> (the config file's folder).</summary>
+    /// <summary>
+    /// Binds and checks the <c>Agent</c> section (and <c>Messaging</c> when present), then runs the start-up step
+    /// (<see cref="AgentStartup.Prepare"/>: the state folder made, the planogram read); relative paths are taken from
+    /// <paramref name="baseDirectory"/> (the config file's folder).
+    /// </summary>
     public static AgentSettings Load(IConfiguration configuration, string baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var problems = new List<string>();
         CheckRootKeys(configuration, problems);
         var options = new AgentOptions();
-        try
+        if (StrictConfiguration.TryBind(configuration.GetSection(AgentOptions.Section), options, KeysDocumentedIn) is { } bindingProblem)
         {
-            configuration.GetSection(AgentOptions.Section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new AgentConfigurationException("configuration: " + DescribeBindingError(configuration, e));
+            throw new AgentConfigurationException("configuration: " + bindingProblem);
         }
 
-        AgentSettings? settings = Validate(options, baseDirectory, configuration.GetSection(EdgeMessagingOptions.Section).Exists(), problems);
-        if (settings is not null && settings.MessagingEnabled)
-        {
-            CheckMessaging(configuration, settings, problems);
-        }
-
+        AgentSettings? settings = Check(options, baseDirectory, configuration.GetSection(EdgeMessagingOptions.Section).Exists(), problems);
         if (problems.Count > 0 || settings is null)
         {
-            // One problem is one line (what a supervisor's log shows); several are listed one a line.
-            throw new AgentConfigurationException(problems.Count == 1
-                ? "invalid configuration: " + problems[0]
-                : "invalid configuration:\n  " + string.Join("\n  ", problems));
+            throw Invalid(problems);
+        }
+
+        // The start-up step comes before the Messaging section's check: agent/Messaging's validator wants the outbox's
+        // folder (the state folder, made by the step) to exist.
+        settings = AgentStartup.Prepare(settings);
+        if (settings.MessagingEnabled)
+        {
+            CheckMessaging(configuration, settings, problems);
+            if (problems.Count > 0)
+            {
+                throw Invalid(problems);
+            }
         }
 
         return settings;
+    }
+
+    /// <summary>One problem is one line (what a supervisor's log shows); several are listed one a line.</summary>
+    internal static AgentConfigurationException Invalid(IReadOnlyList<string> problems) => new(problems.Count == 1
+        ? "invalid configuration: " + problems[0]
+        : "invalid configuration:\n  " + string.Join("\n  ", problems));
+
+    /// <summary>Why <paramref name="folder"/> could not be a folder the agent makes, seen without making it; null when it can be.</summary>
+    private static string? FolderProblem(string folder)
+    {
+        if (File.Exists(folder))
+        {
+            return $"{folder} cannot be created: it is a file";
+        }
+
+        for (string? above = Path.GetDirectoryName(folder); above is not null; above = Path.GetDirectoryName(above))
+        {
+            if (File.Exists(above))
+            {
+                return $"{folder} cannot be created: {above} is a file";
+            }
+
+            if (Directory.Exists(above))
+            {
+                break;
+            }
+        }
+
+        return null;
     }
 
     private static void CheckRootKeys(IConfiguration configuration, List<string> problems)
@@ -270,9 +310,9 @@ public static class AgentConfiguration
         }
 
         // The library's binder names only the section and the type; name the unknown key's full path as for Agent.
-        if (FindUnknownKey(section, typeof(EdgeMessagingOptions)) is { } unknown)
+        if (StrictConfiguration.FindUnknownKey(section, typeof(EdgeMessagingOptions)) is { } unknown)
         {
-            problems.Add($"{unknown}: unknown key (see agent/Agent/README.md for the keys)");
+            problems.Add(StrictConfiguration.UnknownKey(unknown, KeysDocumentedIn));
             return;
         }
 
@@ -320,116 +360,11 @@ public static class AgentConfiguration
         ("Broker:Tls:KeyFile", MaxCertificateBytes),
     ];
 
-    /// <summary>Finds the unknown key the binder refused, so the message can name its full path.</summary>
-    private static string DescribeBindingError(IConfiguration configuration, InvalidOperationException e)
-    {
-        IConfigurationSection agent = configuration.GetSection(AgentOptions.Section);
-        string? unknown = FindUnknownKey(agent, typeof(AgentOptions));
-        if (unknown is not null)
-        {
-            return $"{unknown}: unknown key (see agent/Agent/README.md for the keys)";
-        }
-
-        // The binder names neither the key nor the value of a value it cannot convert ("binding has failed").
-        return FindUnconvertibleValue(agent, typeof(AgentOptions)) ?? e.Message;
-    }
-
-    /// <summary>Converts each value as the binder does (the type's converter, invariant culture) to name the first one it refuses.</summary>
-    private static string? FindUnconvertibleValue(IConfigurationSection section, Type type)
-    {
-        Type? item = type.IsArray ? type.GetElementType()
-            : type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? type.GetGenericArguments()[0]
-            : null;
-        if (item is not null)
-        {
-            return section.GetChildren().Select(child => FindUnconvertibleValue(child, item)).FirstOrDefault(found => found is not null);
-        }
-
-        Type leaf = Nullable.GetUnderlyingType(type) ?? type;
-        if (leaf.IsPrimitive || leaf.IsEnum || leaf == typeof(decimal))
-        {
-            return section.Value is { Length: > 0 } value && !Converts(value, leaf) ? $"{section.Path}: '{value}' is not {Describe(leaf)}" : null;
-        }
-
-        if (!type.IsClass || type == typeof(string))
-        {
-            return null;
-        }
-
-        foreach (IConfigurationSection child in section.GetChildren())
-        {
-            System.Reflection.PropertyInfo? property = type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
-            if (property is not null && FindUnconvertibleValue(child, property.PropertyType) is { } found)
-            {
-                return found;
-            }
-        }
-
-        return null;
-    }
-
-    private static bool Converts(string value, Type type)
-    {
-        try
-        {
-            _ = System.ComponentModel.TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
-            return true;
-        }
-        catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException or OverflowException)
-        {
-            return false;
-        }
-    }
-
-    private static string Describe(Type type) => type == typeof(bool) ? "true or false"
-        : type == typeof(int) ? $"a whole number within {int.MinValue}..{int.MaxValue}"
-        : type == typeof(double) || type == typeof(float) ? "a number"
-        : "a " + type.Name;
-
-    private static string? FindUnknownKey(IConfigurationSection section, Type type)
-    {
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
-        {
-            Type item = type.GetGenericArguments()[0];
-            foreach (IConfigurationSection child in section.GetChildren())
-            {
-                if (!int.TryParse(child.Key, out _))
-                {
-                    return $"{child.Path}: a list index was expected";
-                }
-
-                if (FindUnknownKey(child, item) is { } found)
-                {
-                    return found;
-                }
-            }
-
-            return null;
-        }
-
-        if (!type.IsClass || type == typeof(string) || type.IsArray)
-        {
-            return null;
-        }
-
-        foreach (IConfigurationSection child in section.GetChildren())
-        {
-            System.Reflection.PropertyInfo? property = type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
-            if (property is null)
-            {
-                return child.Path;
-            }
-
-            if (FindUnknownKey(child, property.PropertyType) is { } found)
-            {
-                return found;
-            }
-        }
-
-        return null;
-    }
-
-    private static AgentSettings? Validate(AgentOptions o, string baseDirectory, bool messagingEnabled, List<string> problems)
+    /// <summary>
+    /// Checks every value of <paramref name="o"/> (each problem naming its key) and resolves them into settings, or
+    /// null when there is a problem. No side effects: nothing is created or read but the files' metadata.
+    /// </summary>
+    internal static AgentSettings? Check(AgentOptions o, string baseDirectory, bool messagingEnabled, List<string> problems)
     {
         const string A = "Agent:";
         Add(problems, A + "StoreId", Identifiers.CheckStoreId(o.StoreId));
@@ -442,15 +377,8 @@ public static class AgentConfiguration
         else
         {
             stateDirectory = Path.GetFullPath(o.StateDirectory, baseDirectory);
-            try
-            {
-                // Made here, not at first write: a folder the agent cannot create is a configuration error to name now.
-                Directory.CreateDirectory(stateDirectory);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                problems.Add($"{A}StateDirectory: {stateDirectory} cannot be created: {e.Message}");
-            }
+            // Only looked at here: the folder is made by the start-up step (AgentStartup), which names this key too.
+            Add(problems, A + "StateDirectory", FolderProblem(stateDirectory));
         }
 
         string modelPath = "";
@@ -496,29 +424,12 @@ public static class AgentConfiguration
             problems.Add($"{A}Model:IntraOpThreads: must be 0 (one per core) or positive");
         }
 
-        IReadOnlyList<ExpectedStockEntry> expected = [];
         string? expectedFile = null;
-        string? expectedSha256 = null;
         if (!string.IsNullOrWhiteSpace(o.ExpectedStockFile))
         {
             expectedFile = Path.GetFullPath(o.ExpectedStockFile, baseDirectory);
-            if (AddFile(problems, A + "ExpectedStockFile", expectedFile, MaxExpectedStockBytes))
-            {
-                try
-                {
-                    ExpectedStockFileContent content = ExpectedStockBook.ReadFile(expectedFile);
-                    expected = content.Entries;
-                    expectedSha256 = content.Sha256;
-                }
-                catch (ExpectedStockFormatException e)
-                {
-                    problems.Add($"{A}ExpectedStockFile: {e.Message}");
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    problems.Add($"{A}ExpectedStockFile: {expectedFile} cannot be read: {e.Message}");
-                }
-            }
+            // The file is checked here (a regular file, readable, within its size); it is read by the start-up step.
+            AddFile(problems, A + "ExpectedStockFile", expectedFile, MaxExpectedStockBytes);
         }
 
         AddRange(problems, A + "SnapshotIntervalSeconds", o.SnapshotIntervalSeconds, 1, 86400);
@@ -567,6 +478,7 @@ public static class AgentConfiguration
             EmptyFractionUpdateStep = r.EmptyFractionUpdateStep,
             ScannerFreshness = reconciliationInRange ? TimeSpan.FromMinutes(r.ScannerFreshnessMinutes) : TimeSpan.Zero,
             ScannerFacingTolerance = r.ScannerFacingTolerance,
+            Baseline = new BaselineSettings { LearnAtCommissioning = r.LearnBaselineAtCommissioning },
         };
         if (reconciliationInRange)
         {
@@ -606,8 +518,7 @@ public static class AgentConfiguration
             Session = new InferenceSessionOptions { Provider = provider, FallbackToCpu = o.Model.FallbackToCpu, IntraOpThreads = o.Model.IntraOpThreads },
             OrtLibraryPath = ortLibrary,
             ExpectedStockFile = expectedFile,
-            ExpectedStock = expected,
-            ExpectedStockSha256 = expectedSha256,
+            ExpectedStock = [],
             SnapshotInterval = Seconds(o.SnapshotIntervalSeconds),
             Smoothing = smoothing,
             Reconciler = reconciler,

@@ -103,6 +103,9 @@ public sealed class ReconciliationOptions
 
     public double ScannerFacingTolerance { get; set; } = 0.25;
 
+    /// <summary>A zone's first confirmed state is what it looks like full (its baseline); false: planned facings decide until a restock or a full scanner count.</summary>
+    public bool LearnBaselineAtCommissioning { get; set; } = true;
+
     /// <summary>A camera must be offline or stalled this long before an event is raised.</summary>
     public double CameraHealthInertiaSeconds { get; set; } = 30;
 

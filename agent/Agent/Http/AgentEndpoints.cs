@@ -30,12 +30,12 @@ public static partial class AgentEndpoints
         return app;
     }
 
-    private static async Task<IResult> PostScannerCount(HttpContext http, AgentCore core, AgentSettings settings, ILoggerFactory logs)
+    private static async Task<IResult> PostScannerCount(HttpContext http, ScannerIntake scanners, AgentMetrics metrics, AgentSettings settings, ILoggerFactory logs)
     {
         string? device = Authenticate(http.Request, settings);
         if (device is null)
         {
-            core.Metrics?.ScannerCountRefused(AgentMetrics.Unauthorized);
+            metrics.ScannerCountRefused(AgentMetrics.Unauthorized);
             return Problem(StatusCodes.Status401Unauthorized, "unauthorized", "a valid API key is needed (Authorization: Bearer KEY or X-Api-Key: KEY)");
         }
 
@@ -58,7 +58,7 @@ public static partial class AgentEndpoints
         catch (BadHttpRequestException e)
         {
             // Kestrel's own refusals of the body (declared over its size limit, too slow): counted and one line, not an unhandled exception.
-            core.Metrics?.ScannerCountRefused(AgentMetrics.Invalid);
+            metrics.ScannerCountRefused(AgentMetrics.Invalid);
             LogBodyRefused(logs.CreateLogger(typeof(AgentEndpoints).FullName!), e.StatusCode, http.Connection.RemoteIpAddress, e.Message);
             return Problem(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "oversized" : "badBody", e.Message);
         }
@@ -66,19 +66,19 @@ public static partial class AgentEndpoints
         ContractParseResult<ScannerCount> parsed = ContractParser.Parse<ScannerCount>(body.AsSpan(0, length));
         if (parsed.Message is not { } count)
         {
-            core.Metrics?.ScannerCountRefused(AgentMetrics.Invalid);
+            metrics.ScannerCountRefused(AgentMetrics.Invalid);
             int status = parsed.Rejection!.Reason == ContractRejectionReason.Oversized ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
             return Problem(status, JsonNamingPolicy.CamelCase.ConvertName(parsed.Rejection.Reason.ToString()), parsed.Rejection.Detail);
         }
 
         if (count.DeviceId != device)
         {
-            core.Metrics?.ScannerCountRefused(AgentMetrics.Forbidden);
+            metrics.ScannerCountRefused(AgentMetrics.Forbidden);
             return Problem(StatusCodes.Status403Forbidden, "wrongDevice", $"the key belongs to '{device}', the count says deviceId '{count.DeviceId}'");
         }
 
-        (ScannerCountOutcome outcome, string detail) = core.AcceptScannerCount(count);
-        core.Metrics?.ScannerCountHandled(outcome);
+        (ScannerCountOutcome outcome, string detail) = scanners.Accept(count);
+        metrics.ScannerCountHandled(outcome);
         return outcome switch
         {
             ScannerCountOutcome.Accepted => Results.Json(new ScannerCountReply("accepted", count.EventId, detail), AgentJsonContext.Default.ScannerCountReply, statusCode: StatusCodes.Status202Accepted),
@@ -88,33 +88,29 @@ public static partial class AgentEndpoints
         };
     }
 
-    private static async Task ScrapeMetrics(HttpContext http, AgentCore core)
+    private static async Task ScrapeMetrics(HttpContext http, AgentMetrics metrics)
     {
         http.Response.ContentType = PrometheusConstants.TextContentTypeWithVersionAndEncoding;
-        if (core.Metrics is { } metrics)
-        {
-            await metrics.WriteAsync(http.Response.Body, http.RequestAborted).ConfigureAwait(false);
-        }
+        await metrics.WriteAsync(http.Response.Body, http.RequestAborted).ConfigureAwait(false);
     }
 
-    private static IResult Health(AgentCore core, DetectionHealth detection)
+    private static IResult Health(ZoneStateKeeper zones, CameraStatusBoard board, DetectionHealth detection)
     {
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        bool loopAlive = now - core.LastLoopAt < TimeSpan.FromSeconds(30);
+        bool loopAlive = detection.LoopAlive;
         bool detectorFailing = detection.Failing;
-        var cameras = core.Cameras.Select(c => new CameraHealthReply(
-            c.Id,
-            JsonNamingPolicy.CamelCase.ConvertName(c.Capture.State.ToString()),
-            c.Capture.FramesCaptured,
-            c.Capture.FramesDropped,
-            c.Capture.Restarts,
-            c.Capture.LastFrameAt,
-            c.View?.Changed ?? false,
-            c.Capture.State == CameraState.Up ? null : c.Capture.LastError)).ToList();
+        var cameras = board.ReadAll().Select(static c => new CameraHealthReply(
+            c.CameraId,
+            JsonNamingPolicy.CamelCase.ConvertName(c.State.ToString()),
+            c.FramesCaptured,
+            c.FramesDropped,
+            c.Restarts,
+            c.LastFrameAt,
+            c.ViewChanged,
+            c.LastError)).ToList();
         string status = !loopAlive ? "detection loop not running"
             : detectorFailing ? $"detector failing every round ({detection.LastError})"
             : "ok";
-        var reply = new HealthReply(status, core.ModelVersion, core.OpenDiscrepancyTotal, cameras);
+        var reply = new HealthReply(status, zones.ModelVersion, zones.OpenDiscrepancyTotal, cameras);
         return Results.Json(reply, AgentJsonContext.Default.HealthReply, statusCode: status == "ok" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 

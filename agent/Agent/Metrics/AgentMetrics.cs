@@ -12,19 +12,20 @@ namespace EdgeInventory.Agent.Metrics;
 /// other's scrape callbacks alive; agent/Messaging's counters are in prometheus-net's default registry, which
 /// <see cref="WriteAsync"/> serves after them. Recorded metrics have their label children made here once, so
 /// recording allocates nothing; per-camera capture counters, camera states and the zone and discrepancy
-/// gauges are read from the running captures and the core just before each scrape.
+/// gauges are read from the cameras' status and the zone state just before each scrape.
 /// </summary>
 public sealed class AgentMetrics
 {
     /// <summary>Buckets for the inference duration: a GPU run takes milliseconds, a CPU YOLO run a tenth of a second (batch 1 at 832) to seconds (a batch on a busy device).</summary>
     public static readonly double[] InferenceBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
 
-    /// <summary>The <c>result</c> of a scanner count post refused before it reaches the core.</summary>
+    /// <summary>The <c>result</c> of a scanner count post refused before it reaches the scanner intake.</summary>
     public const string Unauthorized = "unauthorized", Invalid = "invalid", Forbidden = "forbidden";
 
-    private static readonly CameraState[] CameraStates = Enum.GetValues<CameraState>();
+    private static readonly CaptureState[] CameraStates = Enum.GetValues<CaptureState>();
 
-    private readonly AgentCore _core;
+    private readonly ZoneStateKeeper _zones;
+    private readonly CameraStatusBoard _cameraStatus;
     private readonly Lock _observe = new();
     private readonly Histogram _inferenceDuration;
     private readonly FrozenDictionary<string, Counter.Child> _framesProcessed;
@@ -46,17 +47,20 @@ public sealed class AgentMetrics
         Prometheus.Metrics.SuppressDefaultMetrics();
     }
 
-    public AgentMetrics(AgentCore core)
+    public AgentMetrics(ZoneStateKeeper zones, CameraStatusBoard cameras)
     {
-        ArgumentNullException.ThrowIfNull(core);
-        _core = core;
+        ArgumentNullException.ThrowIfNull(zones);
+        ArgumentNullException.ThrowIfNull(cameras);
+        _zones = zones;
+        _cameraStatus = cameras;
+        IReadOnlyList<CameraRuntime> runtimes = zones.Cameras;
         MetricFactory metrics = Prometheus.Metrics.WithCustomRegistry(Registry);
         metrics.ExemplarBehavior = new ExemplarBehavior { DefaultExemplarProvider = static (_, _) => Exemplar.None };
 
         _inferenceDuration = metrics.CreateHistogram("edgeinv_inference_duration_seconds", "Time of one detector run (a batch of frames), pre- and post-processing included", new HistogramConfiguration { Buckets = InferenceBuckets });
 
         Counter framesProcessed = metrics.CreateCounter("edgeinv_frames_processed_total", "Frames that went through detection, per camera", ["camera"]);
-        _framesProcessed = core.Cameras.ToFrozenDictionary(static c => c.Id, c => framesProcessed.WithLabels(c.Id), StringComparer.Ordinal);
+        _framesProcessed = runtimes.ToFrozenDictionary(static c => c.Id, c => framesProcessed.WithLabels(c.Id), StringComparer.Ordinal);
 
         Counter discrepancyEvents = metrics.CreateCounter("edgeinv_discrepancy_events_total", "Discrepancy events raised, by kind and phase", ["kind", "phase"]);
         DiscrepancyKind[] kinds = Enum.GetValues<DiscrepancyKind>();
@@ -85,17 +89,17 @@ public sealed class AgentMetrics
         Gauge zoneFacings = metrics.CreateGauge("edgeinv_zone_facings", "Confirmed facings per zone", ["camera", "zone"], zoneGauge);
         Gauge zoneUnits = metrics.CreateGauge("edgeinv_zone_units", "Confirmed units (facings x depth) per zone", ["camera", "zone"], zoneGauge);
         Gauge zoneEmpty = metrics.CreateGauge("edgeinv_zone_empty_fraction", "Confirmed share of empty shelf width per zone", ["camera", "zone"], zoneGauge);
-        _cameras = [.. core.Cameras.Select(c => new CameraSeries(
+        _cameras = [.. runtimes.Select(c => new CameraSeries(
             framesCaptured.WithLabels(c.Id),
             framesSkipped.WithLabels(c.Id),
             captureRestarts.WithLabels(c.Id),
             [.. CameraStates.Select(s => cameraState.WithLabels(c.Id, s.ToString().ToLowerInvariant()))],
             [.. c.Zones.Select(z => new ZoneSeries(zoneFacings.WithLabels(c.Id, z.Id), zoneUnits.WithLabels(c.Id, z.Id), zoneEmpty.WithLabels(c.Id, z.Id)))]))];
-        _zoneValues = [.. core.Cameras.Select(static c => new ZoneGaugeValues?[c.Zones.Count])];
+        _zoneValues = [.. runtimes.Select(static c => new ZoneGaugeValues?[c.Zones.Count])];
 
         Gauge openDiscrepancies = metrics.CreateGauge("edgeinv_open_discrepancies", "Open discrepancies, by kind", ["kind"]);
-        // The kinds as the core names them (it reports every kind, 0 where none is open), so the two cannot drift apart.
-        _openDiscrepancies = core.OpenDiscrepancyCounts().Keys
+        // The kinds as the zone state names them (it reports every kind, 0 where none is open), so the two cannot drift apart.
+        _openDiscrepancies = zones.OpenDiscrepancyCounts().Keys
             .ToFrozenDictionary(static k => k, k => openDiscrepancies.WithLabels(k), StringComparer.Ordinal);
 
         Registry.AddBeforeCollectCallback(Observe);
@@ -120,10 +124,10 @@ public sealed class AgentMetrics
         _discrepancyEvents[(int)e.Kind, (int)e.Phase].Inc();
     }
 
-    /// <summary>A scanner count post was refused before it reached the core: <see cref="Unauthorized"/>, <see cref="Invalid"/> or <see cref="Forbidden"/>.</summary>
+    /// <summary>A scanner count post was refused before it reached the scanner intake: <see cref="Unauthorized"/>, <see cref="Invalid"/> or <see cref="Forbidden"/>.</summary>
     public void ScannerCountRefused(string result) => _scannerCountsRefused[result].Inc();
 
-    /// <summary>A scanner count (posted or from the cloud) went to the core and came to <paramref name="outcome"/>.</summary>
+    /// <summary>A scanner count (posted or from the cloud) went to the scanner intake and came to <paramref name="outcome"/>.</summary>
     public void ScannerCountHandled(ScannerCountOutcome outcome) => _scannerCountsHandled[(int)outcome].Inc();
 
     /// <summary>An evidence crop was too large to send; it stays on the device.</summary>
@@ -141,15 +145,15 @@ public sealed class AgentMetrics
     {
         lock (_observe)
         {
-            _core.ReadZoneGauges(_zoneValues);
+            _zones.ReadZoneGauges(_zoneValues);
             for (int c = 0; c < _cameras.Length; c++)
             {
                 CameraSeries series = _cameras[c];
-                CameraCapture capture = _core.Cameras[c].Capture;
-                series.FramesCaptured.IncTo(capture.FramesCaptured);
-                series.FramesSkipped.IncTo(capture.FramesDropped);
-                series.Restarts.IncTo(capture.Restarts);
-                CameraState state = capture.State;
+                CameraStatus status = _cameraStatus.Read(c);
+                series.FramesCaptured.IncTo(status.FramesCaptured);
+                series.FramesSkipped.IncTo(status.FramesDropped);
+                series.Restarts.IncTo(status.Restarts);
+                CaptureState state = status.State;
                 for (int s = 0; s < CameraStates.Length; s++)
                 {
                     series.States[s].Set(CameraStates[s] == state ? 1 : 0);
@@ -173,7 +177,7 @@ public sealed class AgentMetrics
                 }
             }
 
-            foreach ((string kind, int count) in _core.OpenDiscrepancyCounts())
+            foreach ((string kind, int count) in _zones.OpenDiscrepancyCounts())
             {
                 _openDiscrepancies[kind].Set(count);
             }

@@ -5,49 +5,26 @@ using EdgeInventory.Reconciliation;
 
 namespace EdgeInventory.Agent.Pipeline;
 
-/// <summary>Everything the agent keeps for one camera: its capture, counter, smoother, view and health checks.</summary>
-public sealed class CameraRuntime
+/// <summary>Everything the agent keeps for one camera: its capture, its zone pipeline, its view and health checks.</summary>
+public sealed class CameraRuntime(CameraSettings settings, CameraCapture capture, ZonePipeline pipeline, TimeSpan healthInertia)
 {
-    public CameraRuntime(CameraSettings settings, CameraCapture capture, CountingSettings counting, SmoothingSettings smoothing, TimeSpan healthInertia)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        Settings = settings;
-        Capture = capture;
-        Counter = new ZoneCounter(settings.Zones, counting);
-        Smoother = new ZoneSmoother(settings.Zones, smoothing);
-        Health = new CameraHealthMonitor(healthInertia);
-        Depths = [.. settings.Zones.Select(static z => z.Depth)];
-        Observations = new ZoneObservation[settings.Zones.Count];
-        Changed = new bool[settings.Zones.Count];
-    }
-
     public string Id => Settings.Id;
 
-    public CameraSettings Settings { get; }
+    public CameraSettings Settings { get; } = settings ?? throw new ArgumentNullException(nameof(settings));
 
     public IReadOnlyList<ZoneDefinition> Zones => Settings.Zones;
 
-    public CameraCapture Capture { get; }
+    public CameraCapture Capture { get; } = capture ?? throw new ArgumentNullException(nameof(capture));
 
-    public ZoneCounter Counter { get; }
+    /// <summary>Count → smooth → reconcile of this camera's zones.</summary>
+    public ZonePipeline Pipeline { get; } = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
 
-    public ZoneSmoother Smoother { get; }
-
-    public CameraHealthMonitor Health { get; }
+    public CameraHealthMonitor Health { get; } = new(healthInertia);
 
     /// <summary>Null until the reference view is known (stored, or the first frame).</summary>
     public ViewChangeDetector? View { get; set; }
 
-    /// <summary>Units per facing of each zone, refined by scanner counts.</summary>
-    public double[] Depths { get; }
-
-    public ZoneObservation[] Observations { get; }
-
-    public bool[] Changed { get; }
-
     public DateTimeOffset? LastSnapshotAt { get; set; }
-
-    public DateTimeOffset? FirstObservationAt { get; set; }
 
     public long FramesProcessed { get; set; }
 }

@@ -1,3 +1,5 @@
+using EdgeInventory.Agent.Metrics;
+using EdgeInventory.Agent.State;
 using EdgeInventory.Contracts;
 using EdgeInventory.Messaging;
 using Microsoft.Extensions.Hosting;
@@ -6,13 +8,13 @@ using Microsoft.Extensions.Logging;
 namespace EdgeInventory.Agent.Pipeline;
 
 /// <summary>
-/// Feeds what agent/Messaging's <see cref="CommandIntake"/> accepted from the cloud into <see cref="AgentCore"/>:
-/// expected-stock updates (stored, then applied to the book) and scanner counts (stored and reconciled exactly like
+/// Feeds what agent/Messaging's <see cref="CommandIntake"/> accepted from the cloud into the agent:
+/// expected-stock updates (stored, then applied to the book: <see cref="ExpectedStockKeeper"/>) and scanner counts (stored and reconciled exactly like
 /// a count posted to the local endpoint). Each is acknowledged to the broker only after the agent has stored it (or
 /// found it stored before): a crash or power cut in between leaves it with the broker's persistent session, which
 /// delivers it again. A redelivered event id of either is a duplicate and changes nothing.
 /// </summary>
-public sealed partial class CloudCommandService(AgentCore core, CommandIntake intake, ILogger<CloudCommandService> logger) : BackgroundService
+public sealed partial class CloudCommandService(ExpectedStockKeeper expected, ScannerIntake scanners, AgentMetrics metrics, CommandIntake intake, ILogger<CloudCommandService> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(ApplyExpectedStockAsync(stoppingToken), ApplyScannerCountsAsync(stoppingToken));
@@ -22,7 +24,7 @@ public sealed partial class CloudCommandService(AgentCore core, CommandIntake in
         await foreach (InboundCommand<ExpectedStockUpdate> command in intake.ExpectedStock.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
             ExpectedStockUpdate update = command.Message;
-            if (core.ApplyExpectedStock(update))
+            if (expected.Apply(update))
             {
                 LogExpectedStock(logger, update.Mode, update.Items.Count, update.EventId);
             }
@@ -40,9 +42,9 @@ public sealed partial class CloudCommandService(AgentCore core, CommandIntake in
         await foreach (InboundCommand<ScannerCount> command in intake.ScannerCounts.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
             ScannerCount count = command.Message;
-            (ScannerCountOutcome outcome, string detail) = core.AcceptScannerCount(count);
+            (ScannerCountOutcome outcome, string detail) = scanners.Accept(count);
             await command.AcknowledgeAsync(cancellation).ConfigureAwait(false);
-            core.Metrics?.ScannerCountHandled(outcome);
+            metrics.ScannerCountHandled(outcome);
             LogScannerCount(logger, count.EventId, count.LocationId, outcome, detail);
         }
     }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using EdgeInventory.Agent.Configuration;
 using EdgeInventory.Capture;
-using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Imaging;
 using EdgeInventory.Vision.Yolo;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,12 +12,14 @@ namespace EdgeInventory.Agent.Pipeline;
 /// The shared detector: one ONNX Runtime session serves every camera. The loop wakes when a frame is
 /// published, takes the newest frame of each camera that has one, runs them as one batch (the model's
 /// batch dimension permitting; <see cref="YoloDetector"/> splits larger sets), and hands each result to
-/// <see cref="AgentCore"/>. When inference is slower than capture, the cameras' bounded queues drop their
+/// <see cref="ZoneStateKeeper"/>. When inference is slower than capture, the cameras' bounded queues drop their
 /// older frames (counted as skipped): nothing queues without bound. Camera health is checked every second.
 /// </summary>
 public sealed partial class DetectionWorker : BackgroundService
 {
-    private readonly AgentCore _core;
+    private readonly ZoneStateKeeper _zones;
+    private readonly CameraStatusBoard _cameras;
+    private readonly TimeProvider _clock;
     private readonly YoloDetector _detector;
     private readonly DetectionSettings _detection;
     private readonly int _maxBatch;
@@ -30,17 +32,20 @@ public sealed partial class DetectionWorker : BackgroundService
     private readonly List<Detection>[] _results;
     private readonly List<Detection>[] _batchResults;
 
-    public DetectionWorker(AgentCore core, YoloDetector detector, AgentSettings settings, DetectionHealth health, ILogger<DetectionWorker> logger)
+    public DetectionWorker(ZoneStateKeeper zones, CameraStatusBoard cameras, YoloDetector detector, AgentSettings settings, DetectionHealth health, TimeProvider clock, ILogger<DetectionWorker> logger)
     {
+        ArgumentNullException.ThrowIfNull(zones);
         ArgumentNullException.ThrowIfNull(settings);
-        _core = core;
+        _zones = zones;
+        _cameras = cameras;
+        _clock = clock;
         _health = health;
         _detector = detector;
         _log = logger;
         _detection = new DetectionSettings { Confidence = settings.Model.Confidence, IoU = settings.Model.IoU };
         int configured = settings.Model.MaxBatch ?? (settings.Session.Provider == Onnx.ExecutionProvider.Cpu ? 1 : 4);
         _maxBatch = Math.Min(configured, detector.Model.FixedBatch ?? YoloDetector.MaxBatch);
-        int n = core.Cameras.Count;
+        int n = zones.Cameras.Count;
         _images = new BgrImage[n];
         _frames = new CapturedFrame[n];
         _owners = new CameraRuntime[n];
@@ -51,7 +56,7 @@ public sealed partial class DetectionWorker : BackgroundService
             _results[i] = [];
         }
 
-        foreach (CameraRuntime camera in core.Cameras)
+        foreach (CameraRuntime camera in zones.Cameras)
         {
             camera.Capture.Frames.FramePublished += Wake;
         }
@@ -80,8 +85,8 @@ public sealed partial class DetectionWorker : BackgroundService
                 break;
             }
 
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            _core.LastLoopAt = now;
+            DateTimeOffset now = _clock.GetUtcNow();
+            _health.LoopWentRound();
             try
             {
                 if (RunOnce() > 0)
@@ -92,7 +97,7 @@ public sealed partial class DetectionWorker : BackgroundService
                 if (now - lastHealth >= TimeSpan.FromSeconds(1))
                 {
                     lastHealth = now;
-                    _core.CheckCameraHealth(now);
+                    _zones.CheckCameraHealth(_cameras, now);
                 }
             }
 #pragma warning disable CA1031 // the loop must outlive one bad frame or a full disk; the error is logged
@@ -101,7 +106,7 @@ public sealed partial class DetectionWorker : BackgroundService
             {
                 _health.RoundFailed(e);
                 LogLoopError(_log, e);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(1), _clock, stoppingToken).ConfigureAwait(false);
             }
         }
     }
@@ -110,7 +115,7 @@ public sealed partial class DetectionWorker : BackgroundService
     internal int RunOnce()
     {
         int count = 0;
-        foreach (CameraRuntime camera in _core.Cameras)
+        foreach (CameraRuntime camera in _zones.Cameras)
         {
             if (camera.Capture.Frames.TakeLatest() is { } frame)
             {
@@ -133,11 +138,11 @@ public sealed partial class DetectionWorker : BackgroundService
                 }
 
                 _detector.Detect(_images.AsSpan(start, n), _batchResults, _detection);
-                _core.Metrics?.InferenceRan(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                _zones.Metrics?.InferenceRan(Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 for (int i = start; i < start + n; i++)
                 {
-                    _core.ProcessFrame(_owners[i], _frames[i], _results[i]);
-                    _core.Metrics?.FrameProcessed(_owners[i]);
+                    _zones.ProcessFrame(_owners[i], _frames[i], _results[i]);
+                    _zones.Metrics?.FrameProcessed(_owners[i]);
                 }
             }
         }
@@ -156,7 +161,7 @@ public sealed partial class DetectionWorker : BackgroundService
 
     public override void Dispose()
     {
-        foreach (CameraRuntime camera in _core.Cameras)
+        foreach (CameraRuntime camera in _zones.Cameras)
         {
             camera.Capture.Frames.FramePublished -= Wake;
         }
@@ -170,11 +175,11 @@ public sealed partial class DetectionWorker : BackgroundService
 }
 
 /// <summary>Starts every camera's capture with the host and stops them with it.</summary>
-public sealed class CaptureService(AgentCore core) : IHostedService
+public sealed class CaptureService(CameraStatusBoard cameras) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (CameraRuntime camera in core.Cameras)
+        foreach (CameraRuntime camera in cameras.Cameras)
         {
             camera.Capture.Start();
         }
@@ -184,7 +189,7 @@ public sealed class CaptureService(AgentCore core) : IHostedService
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (CameraRuntime camera in core.Cameras)
+        foreach (CameraRuntime camera in cameras.Cameras)
         {
             await camera.Capture.DisposeAsync().ConfigureAwait(false);
         }

@@ -8,7 +8,7 @@ using Microsoft.Data.Sqlite;
 namespace EdgeInventory.Agent.State;
 
 /// <summary>A zone's persisted state: its confirmed observation and its depth (units per facing).</summary>
-public sealed record StoredZoneState(string CameraId, string ZoneId, ConfirmedZoneState State, double Depth);
+public sealed record StoredZoneState(string CameraId, string ZoneId, ConfirmedZoneState State, double Depth, ZoneBaseline? Baseline = null);
 
 /// <summary>The planogram file the stored expected-stock updates were applied on top of (both null: no file).</summary>
 public sealed record ExpectedStockBase(string? File, string? Sha256);
@@ -18,12 +18,12 @@ public sealed record ExpectedStockBase(string? File, string? Sha256);
 /// camera reference views and the cloud's expected-stock updates. Each change is written in one transaction
 /// together with the messages it causes (through <see cref="IEventSink"/>), so a restart resumes exactly where
 /// the agent stopped: open discrepancies are handed back to the reconciler and not raised again, and the
-/// expected-stock book is the planogram file with the stored updates replayed. One connection, used under the
-/// caller's lock.
+/// expected-stock book is the planogram file with the stored updates replayed. One connection; thread-safe, each
+/// call holds it alone.
 /// </summary>
 public sealed class AgentStore : IDisposable
 {
-    // Tables added later (expected_stock_*) are created if missing and ignored by older agents, so they do not
+    // Tables added later (expected_stock_*, zone_baseline) are created if missing and ignored by older agents, so they do not
     // change the version: a rollback to an agent that knows only version 1 still opens the file.
     private const int SchemaVersion = 1;
 
@@ -33,11 +33,16 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     private static readonly TimeSpan SupersededUpdateIdRetention = TimeSpan.FromDays(30);
 
+    // The parts of the agent commit from their own threads (the detection loop, scanner posts, cloud commands) on
+    // this one connection: each call holds it alone.
+    private readonly Lock _gate = new();
     private readonly SqliteConnection _db;
     private readonly IEventSink _sink;
+    private readonly TimeProvider _clock;
 
-    public AgentStore(string path, IEventSink sink)
+    public AgentStore(string path, IEventSink sink, TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         DatabasePath = path;
@@ -72,6 +77,10 @@ public sealed class AgentStore : IDisposable
             CREATE TABLE IF NOT EXISTS expected_stock_update(
                 seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, received_at TEXT NOT NULL, mode TEXT NOT NULL,
                 payload BLOB);
+            CREATE TABLE IF NOT EXISTS zone_baseline(
+                camera_id TEXT NOT NULL, zone_id TEXT NOT NULL,
+                facings INTEGER NOT NULL, empty_fraction REAL NOT NULL, learned_at TEXT NOT NULL, source TEXT NOT NULL,
+                PRIMARY KEY(camera_id, zone_id));
             CREATE TABLE IF NOT EXISTS expected_stock_base(
                 id INTEGER PRIMARY KEY CHECK (id = 1), planogram_file TEXT, planogram_sha256 TEXT, recorded_at TEXT NOT NULL);
             """);
@@ -85,13 +94,20 @@ public sealed class AgentStore : IDisposable
 
     public IReadOnlyList<StoredZoneState> LoadZoneStates()
     {
+        using Lock.Scope held = _gate.EnterScope();
         var states = new List<StoredZoneState>();
-        using SqliteCommand cmd = Command("SELECT camera_id, zone_id, facings, foreign_facings, empty_fraction, since, depth FROM zone_state");
+        using SqliteCommand cmd = Command("""
+            SELECT s.camera_id, s.zone_id, s.facings, s.foreign_facings, s.empty_fraction, s.since, s.depth,
+                   b.facings, b.empty_fraction, b.learned_at, b.source
+            FROM zone_state s LEFT JOIN zone_baseline b ON b.camera_id = s.camera_id AND b.zone_id = s.zone_id
+            """);
         using SqliteDataReader r = cmd.ExecuteReader();
         while (r.Read())
         {
+            ZoneBaseline? baseline = r.IsDBNull(7) ? null
+                : new ZoneBaseline(r.GetInt32(7), r.GetDouble(8), ParseTime(r.GetString(9)), Enum.Parse<BaselineSource>(r.GetString(10)));
             states.Add(new StoredZoneState(r.GetString(0), r.GetString(1),
-                new ConfirmedZoneState(r.GetInt32(2), r.GetInt32(3), r.GetDouble(4), ParseTime(r.GetString(5))), r.GetDouble(6)));
+                new ConfirmedZoneState(r.GetInt32(2), r.GetInt32(3), r.GetDouble(4), ParseTime(r.GetString(5))), r.GetDouble(6), baseline));
         }
 
         return states;
@@ -99,6 +115,7 @@ public sealed class AgentStore : IDisposable
 
     public IReadOnlyList<DiscrepancyEvent> LoadOpenDiscrepancies()
     {
+        using Lock.Scope held = _gate.EnterScope();
         var open = new List<DiscrepancyEvent>();
         using SqliteCommand cmd = Command("SELECT last_event FROM open_discrepancy");
         using SqliteDataReader r = cmd.ExecuteReader();
@@ -119,6 +136,7 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     public IReadOnlyList<ScannerCountRecord> LoadLatestScannerCounts()
     {
+        using Lock.Scope held = _gate.EnterScope();
         var counts = new List<ScannerCountRecord>();
         using SqliteCommand cmd = Command("""
             SELECT location_id, sku, quantity, counted_at, scanner_id, event_id FROM scanner_count s
@@ -135,6 +153,7 @@ public sealed class AgentStore : IDisposable
 
     public byte[]? LoadReference(string cameraId)
     {
+        using Lock.Scope held = _gate.EnterScope();
         using SqliteCommand cmd = Command("SELECT signature FROM camera_reference WHERE camera_id = $c");
         cmd.Parameters.AddWithValue("$c", cameraId);
         return cmd.ExecuteScalar() as byte[];
@@ -142,6 +161,7 @@ public sealed class AgentStore : IDisposable
 
     public void SaveReference(string cameraId, byte[] signature, DateTimeOffset at)
     {
+        using Lock.Scope held = _gate.EnterScope();
         using SqliteCommand cmd = Command("INSERT OR REPLACE INTO camera_reference(camera_id, signature, created_at) VALUES ($c, $s, $t)");
         cmd.Parameters.AddWithValue("$c", cameraId);
         cmd.Parameters.AddWithValue("$s", signature);
@@ -152,6 +172,7 @@ public sealed class AgentStore : IDisposable
     /// <summary>Forgets a camera's reference view (after the camera was deliberately moved): the next frame becomes it.</summary>
     public bool ResetReference(string cameraId)
     {
+        using Lock.Scope held = _gate.EnterScope();
         using SqliteCommand cmd = Command("DELETE FROM camera_reference WHERE camera_id = $c");
         cmd.Parameters.AddWithValue("$c", cameraId);
         return cmd.ExecuteNonQuery() > 0;
@@ -160,6 +181,7 @@ public sealed class AgentStore : IDisposable
     /// <summary>Whether a scanner count with this event id was already accepted (a redelivery).</summary>
     public bool HasScannerCount(Guid eventId)
     {
+        using Lock.Scope held = _gate.EnterScope();
         using SqliteCommand cmd = Command("SELECT 1 FROM scanner_count WHERE event_id = $id");
         cmd.Parameters.AddWithValue("$id", eventId.ToString());
         return cmd.ExecuteScalar() is not null;
@@ -168,6 +190,7 @@ public sealed class AgentStore : IDisposable
     /// <summary>Which planogram the stored expected-stock updates build on; null until a start has recorded one.</summary>
     public ExpectedStockBase? LoadExpectedStockBase()
     {
+        using Lock.Scope held = _gate.EnterScope();
         using SqliteCommand cmd = Command("SELECT planogram_file, planogram_sha256 FROM expected_stock_base WHERE id = 1");
         using SqliteDataReader r = cmd.ExecuteReader();
         return r.Read() ? new ExpectedStockBase(r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)) : null;
@@ -176,6 +199,7 @@ public sealed class AgentStore : IDisposable
     /// <summary>Records which planogram the stored updates build on (the first start, or the same content at a new path).</summary>
     public void SaveExpectedStockBase(ExpectedStockBase planogram)
     {
+        using Lock.Scope held = _gate.EnterScope();
         ArgumentNullException.ThrowIfNull(planogram);
         using SqliteTransaction tx = _db.BeginTransaction();
         SaveExpectedStockBase(planogram, tx);
@@ -188,6 +212,7 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     public IReadOnlyList<ExpectedStockUpdate> LoadExpectedStockUpdates()
     {
+        using Lock.Scope held = _gate.EnterScope();
         var updates = new List<ExpectedStockUpdate>();
         using SqliteCommand cmd = Command("SELECT event_id, payload FROM expected_stock_update WHERE payload IS NOT NULL ORDER BY seq");
         using SqliteDataReader r = cmd.ExecuteReader();
@@ -220,6 +245,7 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     public bool RecordExpectedStock(ExpectedStockUpdate update, DateTimeOffset receivedAt)
     {
+        using Lock.Scope held = _gate.EnterScope();
         ArgumentNullException.ThrowIfNull(update);
         byte[] payload = ContractParser.Serialize(update);
         using SqliteTransaction tx = _db.BeginTransaction();
@@ -264,6 +290,7 @@ public sealed class AgentStore : IDisposable
     /// </summary>
     public int DiscardExpectedStockUpdates(ExpectedStockBase planogram)
     {
+        using Lock.Scope held = _gate.EnterScope();
         ArgumentNullException.ThrowIfNull(planogram);
         using SqliteTransaction tx = _db.BeginTransaction();
         using SqliteCommand supersede = Command("UPDATE expected_stock_update SET payload = NULL WHERE payload IS NOT NULL", tx);
@@ -274,12 +301,13 @@ public sealed class AgentStore : IDisposable
     }
 
     /// <summary>
-    /// Records, in one transaction: changed zone states, the events (open discrepancies follow their
+    /// Records, in one transaction: changed zone states (with their baselines), the events (open discrepancies follow their
     /// lifecycle), a scanner count, and any other messages, each handed to the sink in that order: an evidence
     /// photo among <paramref name="messages"/> is enqueued after the event that names it.
     /// </summary>
     public void Record(IReadOnlyList<StoredZoneState> zones, IReadOnlyList<DiscrepancyEvent> events, ScannerCountRecord? scan = null, IReadOnlyList<ContractMessage>? messages = null)
     {
+        using Lock.Scope held = _gate.EnterScope();
         ArgumentNullException.ThrowIfNull(zones);
         ArgumentNullException.ThrowIfNull(events);
         using SqliteTransaction tx = _db.BeginTransaction();
@@ -298,6 +326,20 @@ public sealed class AgentStore : IDisposable
             cmd.Parameters.AddWithValue("$s", Time(z.State.Since));
             cmd.Parameters.AddWithValue("$d", z.Depth);
             cmd.ExecuteNonQuery();
+            if (z.Baseline is { } b)
+            {
+                using SqliteCommand baseline = Command("""
+                    INSERT INTO zone_baseline(camera_id, zone_id, facings, empty_fraction, learned_at, source) VALUES ($c, $z, $f, $e, $t, $s)
+                    ON CONFLICT(camera_id, zone_id) DO UPDATE SET facings = $f, empty_fraction = $e, learned_at = $t, source = $s
+                    """, tx);
+                baseline.Parameters.AddWithValue("$c", z.CameraId);
+                baseline.Parameters.AddWithValue("$z", z.ZoneId);
+                baseline.Parameters.AddWithValue("$f", b.Facings);
+                baseline.Parameters.AddWithValue("$e", b.EmptyFraction);
+                baseline.Parameters.AddWithValue("$t", Time(b.LearnedAt));
+                baseline.Parameters.AddWithValue("$s", b.Source.ToString());
+                baseline.ExecuteNonQuery();
+            }
         }
 
         foreach (DiscrepancyEvent e in events)
@@ -330,7 +372,7 @@ public sealed class AgentStore : IDisposable
             cmd.Parameters.AddWithValue("$q", scan.Quantity);
             cmd.Parameters.AddWithValue("$t", Time(scan.CountedAt));
             cmd.Parameters.AddWithValue("$dev", scan.ScannerId);
-            cmd.Parameters.AddWithValue("$now", Time(DateTimeOffset.UtcNow));
+            cmd.Parameters.AddWithValue("$now", Time(_clock.GetUtcNow()));
             cmd.ExecuteNonQuery();
         }
 
@@ -346,6 +388,7 @@ public sealed class AgentStore : IDisposable
     /// <summary>Rows of the local event log, oldest first (for tests and diagnostics).</summary>
     public IReadOnlyList<(string Topic, byte[] Payload)> ReadEventLog(string? schema = null)
     {
+        using Lock.Scope held = _gate.EnterScope();
         var rows = new List<(string, byte[])>();
         using SqliteCommand cmd = Command(schema is null ? "SELECT topic, payload FROM event_log ORDER BY seq" : "SELECT topic, payload FROM event_log WHERE schema = $s ORDER BY seq");
         if (schema is not null)
@@ -376,7 +419,7 @@ public sealed class AgentStore : IDisposable
             """, tx);
         cmd.Parameters.AddWithValue("$f", (object?)planogram.File ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$h", (object?)planogram.Sha256 ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$t", Time(DateTimeOffset.UtcNow));
+        cmd.Parameters.AddWithValue("$t", Time(_clock.GetUtcNow()));
         cmd.ExecuteNonQuery();
     }
 

@@ -56,7 +56,7 @@ public static class MessagingServiceCollectionExtensions
         {
             EdgeMessagingOptions o = Settings(sp);
             return new HeartbeatPublisher(sp.GetRequiredService<MqttConnection>(), sp.GetRequiredService<SqliteOutbox>(), sp.GetRequiredService<IDeviceHealthSource>(),
-                o.StoreId, o.DeviceId, o.Heartbeat.Interval, sp.GetService<ILogger<HeartbeatPublisher>>());
+                o.StoreId, o.DeviceId, o.Heartbeat.Interval, sp.GetService<ILogger<HeartbeatPublisher>>(), sp.GetService<TimeProvider>());
         });
 
         // Registration order is start order; the host stops them in reverse.
@@ -71,14 +71,9 @@ public static class MessagingServiceCollectionExtensions
 
     private static void Bind(IConfigurationSection section, EdgeMessagingOptions options)
     {
-        try
+        if (StrictConfiguration.TryBind(section, options, "agent/Messaging/README.md") is { } problem)
         {
-            section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException e)
-        {
-            // The binder names the key it could not convert or the property it did not find; say which section.
-            throw new OptionsValidationException(EdgeMessagingOptions.Section, typeof(EdgeMessagingOptions), [$"{section.Path}: {e.Message}"]);
+            throw new OptionsValidationException(EdgeMessagingOptions.Section, typeof(EdgeMessagingOptions), [problem]);
         }
     }
 }

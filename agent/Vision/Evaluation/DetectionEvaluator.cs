@@ -1,4 +1,4 @@
-using EdgeInventory.Vision.Yolo;
+using EdgeInventory.Imaging;
 
 namespace EdgeInventory.Vision.Evaluation;
 

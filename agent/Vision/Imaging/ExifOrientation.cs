@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using EdgeInventory.Imaging;
 
 namespace EdgeInventory.Vision.Imaging;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using EdgeInventory.Imaging;
 using EdgeInventory.Vision.Imaging.TurboJpeg;
 using Microsoft.Win32.SafeHandles;
 

@@ -1,5 +1,5 @@
 using System.Runtime.Intrinsics;
-using EdgeInventory.Vision.Imaging;
+using EdgeInventory.Imaging;
 
 namespace EdgeInventory.Vision.Yolo;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using EdgeInventory.Imaging;
 using EdgeInventory.Onnx;
-using EdgeInventory.Vision.Imaging;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeInventory.Vision.Yolo;

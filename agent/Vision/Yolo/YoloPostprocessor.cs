@@ -1,3 +1,4 @@
+using EdgeInventory.Imaging;
 namespace EdgeInventory.Vision.Yolo;
 
 /// <summary>

@@ -219,6 +219,38 @@ public sealed class AgentConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Validating_creates_no_folder_and_reads_no_planogram_the_start_up_step_does_both()
+    {
+        JsonObject config = Valid();
+        string state = _dir.File("not-yet/state");
+        Agent(config)["StateDirectory"] = state;
+        File.WriteAllText(_dir.File("stock.csv"), "location_id,sku,expected_units\ns042/A1/B1/z1,sku-z1,7\n");
+        Agent(config)["ExpectedStockFile"] = "stock.csv";
+        string path = _dir.File("agent.json");
+        File.WriteAllText(path, config.ToJsonString());
+        var options = new AgentOptions();
+        new ConfigurationBuilder().AddJsonFile(path).Build().GetSection(AgentOptions.Section).Bind(options);
+
+        var validator = new AgentOptionsValidator(_dir.Path, messagingEnabled: false);
+        Assert.True(validator.Validate(null, options).Succeeded);
+        Assert.False(Directory.Exists(state));
+
+        AgentSettings s = Load(config);
+        Assert.True(Directory.Exists(state));
+        Assert.Equal(7, Assert.Single(s.ExpectedStock).ExpectedUnits);
+        Assert.NotNull(s.ExpectedStockSha256);
+    }
+
+    [Fact]
+    public void A_state_folder_below_a_file_is_refused_by_validation_naming_the_key()
+    {
+        File.WriteAllText(_dir.File("plain-file"), "x");
+        JsonObject config = Valid();
+        Assert.Contains("Agent:StateDirectory: " + _dir.File("plain-file/state") + " cannot be created: " + _dir.File("plain-file") + " is a file",
+            Problem(c => Agent(c)["StateDirectory"] = _dir.File("plain-file/state")));
+    }
+
+    [Fact]
     public void The_README_example_configuration_is_valid()
     {
         // The example names a model and videos relative to the repository; only its shape and values are checked here.

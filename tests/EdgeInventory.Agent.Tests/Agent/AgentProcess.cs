@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using EdgeInventory.Tests.Shared;
 
 namespace EdgeInventory.Agent.Tests.Agent;
 

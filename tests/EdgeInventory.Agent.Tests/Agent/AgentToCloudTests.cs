@@ -6,12 +6,12 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using EdgeInventory.Imaging;
 using cloud::EdgeInventory.Cloud.Hosting;
 using EdgeInventory.Contracts;
 using EdgeInventory.Mqtt;
 using EdgeInventory.Testing;
 using EdgeInventory.Tests.Shared;
-using EdgeInventory.Vision.Imaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 

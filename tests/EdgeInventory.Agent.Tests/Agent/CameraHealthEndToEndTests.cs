@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Contracts;
+using EdgeInventory.Imaging;
 using EdgeInventory.Tests.Shared;
-using EdgeInventory.Vision.Imaging;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeInventory.Agent.Tests.Agent;
@@ -42,7 +42,7 @@ public sealed class CameraHealthEndToEndTests : IDisposable
         Assert.Equal("cam-dead", offline.CameraId);
         Assert.Equal(Severity.Critical, offline.Severity);
         Assert.Contains("refused", offline.Detail, StringComparison.OrdinalIgnoreCase);
-        CameraRuntime ok = run.App.Services.GetRequiredService<AgentCore>().Cameras.Single(c => c.Id == "cam-shelf");
+        CameraRuntime ok = run.App.Services.GetRequiredService<ZoneStateKeeper>().Cameras.Single(c => c.Id == "cam-shelf");
         Assert.True(ok.FramesProcessed > 0);
     }
 

@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Contracts;
 using EdgeInventory.Counting;
+using EdgeInventory.Imaging;
 using EdgeInventory.Tests.Shared;
-using EdgeInventory.Vision.Imaging;
 using EdgeInventory.Vision.Yolo;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -93,7 +93,7 @@ public sealed class EndToEndTests : IDisposable
         // 20 s, looped: full 4 s, blob over rows A+B 3 s, full 2 s, row C empty 6 s, full 5 s.
         string video = TestSupport.MakeVideo(_dir.Path, "shelf", [.. Seconds(photo, 4), .. Seconds(Blob(photo), 3), .. Seconds(photo, 2), .. Seconds(RowCEmpty(photo), 6), .. Seconds(photo, 5)], secondsPerFrame: 1);
         await using AgentRun run = await AgentRun.StartAsync(_dir, Config(video, baseline, TestSupport.FreePort()));
-        CameraRuntime camera = run.App.Services.GetRequiredService<AgentCore>().Cameras[0];
+        CameraRuntime camera = run.App.Services.GetRequiredService<ZoneStateKeeper>().Cameras[0];
 
         // Counting starts: every row confirmed.
         Assert.True(await TestSupport.WaitFor(() => AgentRun.Snapshots(run.StateDirectory).Any(s => s.Zones.Count == 3), TimeSpan.FromSeconds(15)), "no snapshot with all three rows");
@@ -165,7 +165,7 @@ public sealed class EndToEndTests : IDisposable
         int snapshotsBefore = AgentRun.Snapshots(_dir.File("state")).Count;
         await using (AgentRun second = await AgentRun.StartAsync(_dir, Config(after, baseline, TestSupport.FreePort()), "agent-2.json"))
         {
-            Assert.Equal(1, second.App.Services.GetRequiredService<AgentCore>().OpenDiscrepancyTotal);
+            Assert.Equal(1, second.App.Services.GetRequiredService<ZoneStateKeeper>().OpenDiscrepancyTotal);
             // Long enough for a new discrepancy to pass the inertia several times over.
             Assert.True(await TestSupport.WaitFor(() => AgentRun.Snapshots(second.StateDirectory).Count >= snapshotsBefore + 8, TimeSpan.FromSeconds(30)));
         }

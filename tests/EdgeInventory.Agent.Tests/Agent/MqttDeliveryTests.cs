@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using EdgeInventory.Contracts;
+using EdgeInventory.Imaging;
 using EdgeInventory.Mqtt;
 using EdgeInventory.Testing;
 using EdgeInventory.Tests.Shared;
-using EdgeInventory.Vision.Imaging;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeInventory.Agent.Tests.Agent;
@@ -166,7 +166,7 @@ public sealed class MqttDeliveryTests : IDisposable
         {
             await cloud.PublishAsync(Topics.ScannerCount("s042"), ContractParser.Serialize(count));
         }
-        ExpectedStockUpdate update = Reconciliation.ExpectedStockTests.Update(ExpectedStockMode.Merge, [new ExpectedStockItem { LocationId = "s042/A1/B1/z1", Sku = "sku-z1", ExpectedUnits = 9 }]);
+        ExpectedStockUpdate update = TestMessages.ExpectedStock(ExpectedStockMode.Merge, [new ExpectedStockItem { LocationId = "s042/A1/B1/z1", Sku = "sku-z1", ExpectedUnits = 9 }]);
         await cloud.PublishAsync(Topics.ExpectedStock("s042"), ContractParser.Serialize(update));
 
         await using (AgentRun second = await AgentRun.StartAsync(_dir, config))

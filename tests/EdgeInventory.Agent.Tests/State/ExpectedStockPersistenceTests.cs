@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
 using EdgeInventory.Contracts;
+using EdgeInventory.Testing;
 using EdgeInventory.Tests.Shared;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -11,9 +12,9 @@ namespace EdgeInventory.Agent.Tests.State;
 
 /// <summary>
 /// The cloud's expected-stock updates survive a restart. Each test starts a real <see cref="AgentStore"/> and
-/// <see cref="AgentCore"/> on a SQLite file in a temporary folder (configuration loaded from a file, as the agent
+/// <see cref="ExpectedStockKeeper"/> on a SQLite file in a temporary folder (configuration loaded from a file, as the agent
 /// does), stops them, and starts new ones on the same file, as a power cut and a reboot would. No camera or model
-/// run is needed: the core is built without starting its captures.
+/// run is needed: the agent's parts are built without starting its captures.
 /// </summary>
 public sealed class ExpectedStockPersistenceTests : IDisposable
 {
@@ -36,14 +37,14 @@ public sealed class ExpectedStockPersistenceTests : IDisposable
         WritePlanogram(10, 20);
         await using (RunningAgent first = Start())
         {
-            Assert.True(first.Core.ApplyExpectedStock(Update(ExpectedStockMode.Merge, (Z1, 3))));
-            Assert.Equal(Book((Z1, 3), (Z2, 20)), Units(first.Core));
+            Assert.True(first.ExpectedStock.Apply(Update(ExpectedStockMode.Merge, (Z1, 3))));
+            Assert.Equal(Book((Z1, 3), (Z2, 20)), Units(first));
         }
 
         // The same planogram written again (a new modification time, the same content) is not a new planogram.
         WritePlanogram(10, 20);
         await using RunningAgent second = Start();
-        Assert.Equal(Book((Z1, 3), (Z2, 20)), Units(second.Core));
+        Assert.Equal(Book((Z1, 3), (Z2, 20)), Units(second));
         Assert.DoesNotContain(second.Log.Lines, l => l.Level >= LogLevel.Warning);
     }
 
@@ -56,15 +57,15 @@ public sealed class ExpectedStockPersistenceTests : IDisposable
         ExpectedStockUpdate after = Update(ExpectedStockMode.Merge, (Z3, 9));
         await using (RunningAgent first = Start())
         {
-            Assert.True(first.Core.ApplyExpectedStock(before));
-            Assert.True(first.Core.ApplyExpectedStock(replace));
-            Assert.True(first.Core.ApplyExpectedStock(after));
+            Assert.True(first.ExpectedStock.Apply(before));
+            Assert.True(first.ExpectedStock.Apply(replace));
+            Assert.True(first.ExpectedStock.Apply(after));
             // Z1 is not in the replace: nothing is expected there any more, the planogram's 10 included.
-            Assert.Equal(Book((Z2, 7), (Z3, 9)), Units(first.Core));
+            Assert.Equal(Book((Z2, 7), (Z3, 9)), Units(first));
         }
 
         await using RunningAgent second = Start();
-        Assert.Equal(Book((Z2, 7), (Z3, 9)), Units(second.Core));
+        Assert.Equal(Book((Z2, 7), (Z3, 9)), Units(second));
         Assert.Equal(new[] { replace.EventId, after.EventId }, second.Store.LoadExpectedStockUpdates().Select(u => u.EventId));
         // The merge before the replace keeps only its id (for redeliveries); its payload is gone.
         Assert.Equal(new List<(Guid, bool)> { (before.EventId, false), (replace.EventId, true), (after.EventId, true) }, StoredRows());
@@ -79,20 +80,20 @@ public sealed class ExpectedStockPersistenceTests : IDisposable
         ExpectedStockUpdate replace = Update(ExpectedStockMode.Replace, (Z1, 1), (Z2, 2));
         await using (RunningAgent first = Start())
         {
-            Assert.True(first.Core.ApplyExpectedStock(five));
-            Assert.True(first.Core.ApplyExpectedStock(six));
-            Assert.False(first.Core.ApplyExpectedStock(five)); // applied again it would set Z1 back to 5
-            Assert.Equal(Book((Z1, 6), (Z2, 20)), Units(first.Core));
+            Assert.True(first.ExpectedStock.Apply(five));
+            Assert.True(first.ExpectedStock.Apply(six));
+            Assert.False(first.ExpectedStock.Apply(five)); // applied again it would set Z1 back to 5
+            Assert.Equal(Book((Z1, 6), (Z2, 20)), Units(first));
 
-            Assert.True(first.Core.ApplyExpectedStock(replace));
-            Assert.False(first.Core.ApplyExpectedStock(six)); // its payload was compacted, its id is still known
-            Assert.Equal(Book((Z1, 1), (Z2, 2)), Units(first.Core));
+            Assert.True(first.ExpectedStock.Apply(replace));
+            Assert.False(first.ExpectedStock.Apply(six)); // its payload was compacted, its id is still known
+            Assert.Equal(Book((Z1, 1), (Z2, 2)), Units(first));
         }
 
         await using RunningAgent second = Start();
-        Assert.False(second.Core.ApplyExpectedStock(five));
-        Assert.False(second.Core.ApplyExpectedStock(replace));
-        Assert.Equal(Book((Z1, 1), (Z2, 2)), Units(second.Core));
+        Assert.False(second.ExpectedStock.Apply(five));
+        Assert.False(second.ExpectedStock.Apply(replace));
+        Assert.Equal(Book((Z1, 1), (Z2, 2)), Units(second));
         Assert.Equal(new List<(Guid, bool)> { (five.EventId, false), (six.EventId, false), (replace.EventId, true) }, StoredRows());
     }
 
@@ -103,8 +104,8 @@ public sealed class ExpectedStockPersistenceTests : IDisposable
         ExpectedStockUpdate merge = Update(ExpectedStockMode.Merge, (Z1, 3));
         await using (RunningAgent first = Start())
         {
-            Assert.True(first.Core.ApplyExpectedStock(merge));
-            Assert.Equal(Book((Z1, 3), (Z2, 20)), Units(first.Core));
+            Assert.True(first.ExpectedStock.Apply(merge));
+            Assert.Equal(Book((Z1, 3), (Z2, 20)), Units(first));
         }
 
         // The operator deploys a new planogram while the agent is down.
@@ -112,7 +113,7 @@ public sealed class ExpectedStockPersistenceTests : IDisposable
         await using (RunningAgent second = Start())
         {
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Planogram))), second.Settings.ExpectedStockSha256);
-            Assert.Equal(Book((Z1, 12), (Z2, 20)), Units(second.Core));
+            Assert.Equal(Book((Z1, 12), (Z2, 20)), Units(second));
             (LogLevel _, EventId _, string message) = Assert.Single(second.Log.Lines, l => l.Level >= LogLevel.Warning);
             Assert.Contains(Planogram, message, StringComparison.Ordinal);
             Assert.Contains("1 stored cloud updates are discarded", message, StringComparison.Ordinal);
@@ -122,8 +123,8 @@ public sealed class ExpectedStockPersistenceTests : IDisposable
         // Started again on the new planogram: nothing more to discard, and the old update stays known.
         await using RunningAgent third = Start();
         Assert.DoesNotContain(third.Log.Lines, l => l.Level >= LogLevel.Warning);
-        Assert.False(third.Core.ApplyExpectedStock(merge));
-        Assert.Equal(Book((Z1, 12), (Z2, 20)), Units(third.Core));
+        Assert.False(third.ExpectedStock.Apply(merge));
+        Assert.Equal(Book((Z1, 12), (Z2, 20)), Units(third));
     }
 
     [Fact]
@@ -144,12 +145,12 @@ public sealed class ExpectedStockPersistenceTests : IDisposable
     }
 
     private static ExpectedStockUpdate Update(ExpectedStockMode mode, params (string Location, int Units)[] items) =>
-        Reconciliation.ExpectedStockTests.Update(mode,
+        TestMessages.ExpectedStock(mode,
             [.. items.Select(i => new ExpectedStockItem { LocationId = i.Location, Sku = "sku-" + i.Location[(i.Location.LastIndexOf('/') + 1)..], ExpectedUnits = i.Units })]);
 
     private static Dictionary<string, int> Book(params (string Location, int Units)[] entries) => entries.ToDictionary(e => e.Location, e => e.Units);
 
-    private static Dictionary<string, int> Units(AgentCore core) => core.ExpectedStockSnapshot().ToDictionary(e => e.LocationId, e => e.ExpectedUnits);
+    private static Dictionary<string, int> Units(RunningAgent agent) => agent.ExpectedStock.Snapshot().ToDictionary(e => e.LocationId, e => e.ExpectedUnits);
 
     /// <summary>Every row of <c>expected_stock_update</c> in order: its event id and whether it still has its payload.</summary>
     private List<(Guid EventId, bool HasPayload)> StoredRows()

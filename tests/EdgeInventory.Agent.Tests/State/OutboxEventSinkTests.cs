@@ -36,9 +36,12 @@ public sealed class OutboxEventSinkTests : IDisposable
         await device.WaitConnectedAsync().WaitAsync(Patience);
         // A poll far longer than the test waits: only the wake-up after the store's commit can deliver in time.
         var relay = new OutboxRelay(outbox, device, new OutboxRelayOptions { PollInterval = TimeSpan.FromHours(1) });
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        relay.WaitingForWork = () => waiting.TrySetResult();
         using var stop = new CancellationTokenSource();
         Task relaying = relay.RunAsync(stop.Token);
-        await Task.Delay(300); // the relay's first read (of an empty outbox) is done and it is waiting
+        // Its first read (of the empty outbox) is done and it waits: from here only a wake-up can deliver.
+        await waiting.Task.WaitAsync(Patience);
 
         for (int i = 1; i <= 3; i++)
         {

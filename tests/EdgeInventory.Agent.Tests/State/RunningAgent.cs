@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EdgeInventory.Agent.Configuration;
+using EdgeInventory.Agent.Evidence;
 using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
 using EdgeInventory.Agent.Tests.Agent;
@@ -12,25 +13,31 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeInventory.Agent.Tests.State;
 
 /// <summary>
-/// One agent's store and core on a SQLite file in a test's folder (the captures are never started) and what it
-/// logged: disposed and started again on the same folder, it is a restart after a power cut.
+/// One agent's store, zone state, expected-stock book and scanner intake on a SQLite file in a test's folder (the
+/// captures are never started) and what they logged: disposed and started again on the same folder, it is a restart
+/// after a power cut.
 /// </summary>
-internal sealed class RunningAgent(AgentSettings settings, AgentStore store, AgentCore core, List<CameraCapture> captures, ListLogger log) : IAsyncDisposable
+internal sealed class RunningAgent(AgentSettings settings, AgentStore store, ZoneStateKeeper zones, ExpectedStockKeeper expected, ScannerIntake scanners, EvidenceWriter evidence, List<CameraCapture> captures, ListLogger log) : IAsyncDisposable
 {
     public AgentSettings Settings => settings;
 
     public AgentStore Store => store;
 
-    public AgentCore Core => core;
+    public ZoneStateKeeper Zones => zones;
+
+    public ExpectedStockKeeper ExpectedStock => expected;
+
+    public ScannerIntake Scanners => scanners;
 
     public ListLogger Log => log;
 
     /// <summary>
     /// Starts on <paramref name="dir"/>/state with a configuration file in the agent's shape (zones z1 and z2 of one
-    /// camera, <paramref name="change"/> applied), loaded as the agent loads it; <paramref name="clock"/> is the core's.
+    /// camera, <paramref name="change"/> applied), loaded as the agent loads it; <paramref name="clock"/> is the agent's.
     /// </summary>
     public static RunningAgent Start(TempFolder dir, Action<JsonObject>? change = null, TimeProvider? clock = null)
     {
+        clock ??= TimeProvider.System;
         JsonObject config = AgentRun.ConfigToLoad(dir, AgentRun.Zone("z1", 0, 0, 0.5, 0.5, 8, 3), AgentRun.Zone("z2", 0.5, 0, 1, 0.5, 8, 3));
         change?.Invoke(config);
         string path = dir.File("agent.json");
@@ -38,15 +45,19 @@ internal sealed class RunningAgent(AgentSettings settings, AgentStore store, Age
         AgentSettings settings = AgentConfiguration.Load(new ConfigurationBuilder().AddJsonFile(path).Build(), dir.Path);
 
         var log = new ListLogger();
-        var store = new AgentStore(settings.DatabasePath, new LocalEventLog(NullLogger<LocalEventLog>.Instance, settings.StoreId, settings.DeviceId));
+        var store = new AgentStore(settings.DatabasePath, new LocalEventLog(NullLogger<LocalEventLog>.Instance, settings.StoreId, settings.DeviceId), clock);
         var captures = settings.Cameras.Select(c => new CameraCapture(c.Id, c.Source, c.Capture, NullLogger.Instance)).ToList();
-        var core = new AgentCore(settings, store, "test-model 1", new Dictionary<int, string> { [0] = "object" }, captures, new PassThroughLogger<AgentCore>(log), clock);
-        return new RunningAgent(settings, store, core, captures, log);
+        var expected = new ExpectedStockKeeper(settings, store, clock, new PassThroughLogger<ExpectedStockKeeper>(log));
+        var scans = new LatestScannerCounts(store.LoadLatestScannerCounts());
+        var evidence = new EvidenceWriter(settings.EvidenceFolder, settings.Evidence, settings.SendEvidence, clock, new PassThroughLogger<EvidenceWriter>(log));
+        var zones = new ZoneStateKeeper(settings, store, "test-model 1", new Dictionary<int, string> { [0] = "object" }, captures, expected, scans, evidence, new PassThroughLogger<ZoneStateKeeper>(log));
+        var scanners = new ScannerIntake(settings, zones, expected, scans, store, clock);
+        return new RunningAgent(settings, store, zones, expected, scanners, evidence, captures, log);
     }
 
     public async ValueTask DisposeAsync()
     {
-        core.Dispose();
+        evidence.Dispose();
         store.Dispose();
         foreach (CameraCapture capture in captures)
         {

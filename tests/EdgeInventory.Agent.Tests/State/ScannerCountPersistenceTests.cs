@@ -30,13 +30,13 @@ public sealed class ScannerCountPersistenceTests : IDisposable
         await using RunningAgent agent = Start();
         ScannerCount future = Count(3, DateTimeOffset.Parse(countedAt, System.Globalization.CultureInfo.InvariantCulture));
 
-        (ScannerCountOutcome outcome, string detail) = agent.Core.AcceptScannerCount(future);
+        (ScannerCountOutcome outcome, string detail) = agent.Scanners.Accept(future);
 
         Assert.Equal(ScannerCountOutcome.FutureDated, outcome);
         Assert.Contains("ahead of this agent's clock", detail, StringComparison.Ordinal);
         Assert.Contains("Reconciliation:ScannerClockSkewSeconds", detail, StringComparison.Ordinal);
         Assert.False(agent.Store.HasScannerCount(future.EventId));
-        Assert.Null(agent.Core.LatestScannerCount(Z1, "sku-z1"));
+        Assert.Null(agent.Scanners.LatestScannerCount(Z1, "sku-z1"));
     }
 
     [Fact]
@@ -44,12 +44,12 @@ public sealed class ScannerCountPersistenceTests : IDisposable
     {
         await using (RunningAgent agent = Start())
         {
-            Assert.Equal(ScannerCountOutcome.Accepted, agent.Core.AcceptScannerCount(Count(3, Now.AddMinutes(4))).Outcome);
+            Assert.Equal(ScannerCountOutcome.Accepted, agent.Scanners.Accept(Count(3, Now.AddMinutes(4))).Outcome);
         }
 
         await using RunningAgent strict = Start(skewSeconds: 0);
-        Assert.Equal(ScannerCountOutcome.FutureDated, strict.Core.AcceptScannerCount(Count(3, Now.AddSeconds(1))).Outcome);
-        Assert.Equal(ScannerCountOutcome.Accepted, strict.Core.AcceptScannerCount(Count(4, Now)).Outcome);
+        Assert.Equal(ScannerCountOutcome.FutureDated, strict.Scanners.Accept(Count(3, Now.AddSeconds(1))).Outcome);
+        Assert.Equal(ScannerCountOutcome.Accepted, strict.Scanners.Accept(Count(4, Now)).Outcome);
     }
 
     [Theory]
@@ -69,14 +69,14 @@ public sealed class ScannerCountPersistenceTests : IDisposable
         ScannerCount second = Count(9, Now.AddMinutes(-10));
         await using (RunningAgent first = Start())
         {
-            Assert.Equal(ScannerCountOutcome.Accepted, first.Core.AcceptScannerCount(Count(5, Now.AddMinutes(2))).Outcome);
+            Assert.Equal(ScannerCountOutcome.Accepted, first.Scanners.Accept(Count(5, Now.AddMinutes(2))).Outcome);
             // Counted earlier (a scanner's clock a little behind), accepted later: it is the count to reconcile.
-            Assert.Equal(ScannerCountOutcome.Accepted, first.Core.AcceptScannerCount(second).Outcome);
-            Assert.Equal(second.EventId, first.Core.LatestScannerCount(Z1, "sku-z1")?.EventId);
+            Assert.Equal(ScannerCountOutcome.Accepted, first.Scanners.Accept(second).Outcome);
+            Assert.Equal(second.EventId, first.Scanners.LatestScannerCount(Z1, "sku-z1")?.EventId);
         }
 
         await using RunningAgent restarted = Start();
-        Assert.Equal(second.EventId, restarted.Core.LatestScannerCount(Z1, "sku-z1")?.EventId);
+        Assert.Equal(second.EventId, restarted.Scanners.LatestScannerCount(Z1, "sku-z1")?.EventId);
     }
 
     [Fact]
@@ -92,12 +92,12 @@ public sealed class ScannerCountPersistenceTests : IDisposable
         ScannerCount correct = Count(6, Now);
         await using (RunningAgent after = Start())
         {
-            Assert.Equal(ScannerCountOutcome.Accepted, after.Core.AcceptScannerCount(correct).Outcome);
-            Assert.Equal(correct.EventId, after.Core.LatestScannerCount(Z1, "sku-z1")?.EventId);
+            Assert.Equal(ScannerCountOutcome.Accepted, after.Scanners.Accept(correct).Outcome);
+            Assert.Equal(correct.EventId, after.Scanners.LatestScannerCount(Z1, "sku-z1")?.EventId);
         }
 
         await using RunningAgent restarted = Start();
-        Assert.Equal(correct.EventId, restarted.Core.LatestScannerCount(Z1, "sku-z1")?.EventId);
+        Assert.Equal(correct.EventId, restarted.Scanners.LatestScannerCount(Z1, "sku-z1")?.EventId);
     }
 
     private RunningAgent Start(double? skewSeconds = null) => RunningAgent.Start(_dir, config =>

@@ -57,4 +57,17 @@ internal static class TestMessages
             Jpeg = jpeg,
         };
     }
+
+    /// <summary>A valid cloud update of these items (fresh event id); the reconciliation and persistence tests build theirs with it.</summary>
+    public static ExpectedStockUpdate ExpectedStock(ExpectedStockMode mode, params ExpectedStockItem[] items) => new()
+    {
+        EventId = EventIds.NewId(),
+        OccurredAt = DateTimeOffset.UtcNow,
+        StoreId = "s042",
+        DeviceId = "replenishment",
+        ModelVersion = null,
+        Mode = mode,
+        EffectiveAt = DateTimeOffset.UtcNow,
+        Items = items,
+    };
 }

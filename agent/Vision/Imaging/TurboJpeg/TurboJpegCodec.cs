@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdgeInventory.Imaging;
 
 namespace EdgeInventory.Vision.Imaging.TurboJpeg;
 
