@@ -2,6 +2,7 @@
 
     python3 tools/train/cv.py runs/cv-yolox-coco            # folds in runs/cv-yolox-coco/fold*/
     python3 tools/train/cv.py runs/cv-yolox-coco --sizes 640,960 --threads 2   # also at other input sizes
+    python3 tools/train/cv.py runs/cv-yolox-coco --link-holdouts runs/holdouts  # folders for the C# eval
 
 Each fold was trained with `train.py --folds K --fold i` and validated on its held-out photos (the
 trainer keeps the per-image matches in `val-stats-epochN.pt`). For each input size this prints, per
@@ -73,6 +74,23 @@ def evaluate_size(fold_dir, imgsz, threads):
     return path
 
 
+def link_holdouts(fold_dirs, out):
+    """OUT/foldI/{images,labels}/val: links to each fold's held-out photos, so the C# eval
+    (`tools/edgeinv eval --data OUT/foldI --split val`) measures the same photos."""
+    from data import kfold_split
+    for d in fold_dirs:
+        cfg = torch_load(os.path.join(d, "last.pt"))["config"]
+        _, held = kfold_split(cfg["data"], cfg["folds"], cfg["fold"])
+        target = os.path.join(out, os.path.basename(d))
+        for img, lbl in held:
+            for src, sub in ((img, "images"), (lbl, "labels")):
+                os.makedirs(os.path.join(target, sub, "val"), exist_ok=True)
+                link = os.path.join(target, sub, "val", os.path.basename(src))
+                if not os.path.lexists(link):
+                    os.symlink(os.path.abspath(src), link)
+        print(f"{target}: {len(held)} held-out photos")
+
+
 def fold_stats(fold_dir, imgsz):
     """The fold's held-out stats at this input size: the trainer's last validation, or a cached one."""
     candidates = [os.path.join(fold_dir, f"val-stats-{imgsz}.pt")]
@@ -110,10 +128,15 @@ def main(argv=None):
     ap.add_argument("--sizes", default=None, help="comma-separated input sizes to evaluate besides the trained one")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    ap.add_argument("--link-holdouts", metavar="OUT", default=None,
+                    help="only write OUT/foldI/{images,labels}/val links to each fold's held-out photos (for the C# eval)")
     args = ap.parse_args(argv)
-    fold_dirs = sorted(glob.glob(os.path.join(args.run, "fold*")))
+    fold_dirs = sorted(d for d in glob.glob(os.path.join(args.run, "fold*")) if os.path.isdir(d))
     if not fold_dirs:
         sys.exit(f"{args.run}: no fold*/ folders (train them with train.py --folds K --fold i --out {args.run}/foldI)")
+    if args.link_holdouts:
+        link_holdouts(fold_dirs, args.link_holdouts)
+        return
     sizes = []
     for d in fold_dirs:
         for p in glob.glob(os.path.join(d, "val-stats-*.pt")):

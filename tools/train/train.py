@@ -292,8 +292,8 @@ def main(argv=None):
             init = torch_load(args.init)
             init_arch = init["config"].get("arch", "shelf")
             if init["config"]["names"] != names or init["config"]["scale"] != cfg["scale"] or init_arch != arch:
-                sys.exit(f"--init {args.init}: trained for {init_arch} scale {init['config']['scale']} and classes "
-                         f"{init['config']['names']}, this run is {arch} scale {cfg['scale']} with {names}")
+                sys.exit(f"--init {args.init}: trained for scale {init['config']['scale']} (--arch {init_arch}) and "
+                         f"classes {init['config']['names']}, this run is scale {cfg['scale']} (--arch {arch}) with {names}")
             model.load_state_dict(init["ema"])
             ema = ModelEMA(model, tau=cfg.get("ema_tau", 2000.0))
         elif cfg.get("pretrained"):
