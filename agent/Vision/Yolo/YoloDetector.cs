@@ -22,7 +22,10 @@ public sealed class YoloDetector : IDisposable
     private readonly YoloPostprocessor _post = new();
     private readonly Dictionary<int, SessionBinding> _bindings = [];
     private readonly LetterboxGeometry[] _geometries;
-    private bool _disposed;
+    // Held for the whole of a Detect call. Dispose takes it too, so the session is never freed under a run that is
+    // still inside ONNX Runtime (a host that stops during a long inference, e.g. a TensorRT engine build, crashed).
+    private readonly Lock _runGate = new();
+    private volatile bool _disposed;
 
     private YoloDetector(ModelSession session, YoloModelInfo model)
     {
@@ -53,6 +56,9 @@ public sealed class YoloDetector : IDisposable
 
     /// <summary>The package's session, for benchmarks that time the bare ONNX Runtime run (<see cref="BareRun"/>).</summary>
     public InferenceSession Session => _session.Session;
+
+    /// <summary>True while ONNX Runtime is running a batch (a test waits on it to stop the detector mid-run).</summary>
+    internal bool IsRunning { get; private set; }
 
     /// <summary>Opens a model and checks that it is a YOLO detector.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
@@ -97,6 +103,10 @@ public sealed class YoloDetector : IDisposable
         DetectCore(images, results, settings);
     }
 
+    /// <summary>
+    /// Frees the session. A run in progress on another thread is told to stop (ONNX Runtime's terminate flag) and
+    /// waited for; that Detect call then throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -105,6 +115,8 @@ public sealed class YoloDetector : IDisposable
         }
 
         _disposed = true;
+        _runOptions.Terminate = true;
+        using Lock.Scope wait = _runGate.EnterScope();
         foreach (SessionBinding b in _bindings.Values)
         {
             b.Dispose();
@@ -116,8 +128,9 @@ public sealed class YoloDetector : IDisposable
 
     private void DetectCore(ReadOnlySpan<BgrImage> images, Span<List<Detection>> results, DetectionSettings? settings)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         settings?.Validate();
+        using Lock.Scope run = _runGate.EnterScope();
+        ObjectDisposedException.ThrowIf(_disposed, this);
         float conf = settings?.Confidence ?? Model.DefaultConfidence;
         float iou = settings?.IoU ?? DefaultIoU;
         int maxDet = settings?.MaxDetections ?? DefaultMaxDetections;
@@ -152,7 +165,20 @@ public sealed class YoloDetector : IDisposable
         timings.PreprocessMs += StageTimings.Since(t0);
 
         long t1 = Stopwatch.GetTimestamp();
-        binding.Run(_runOptions);
+        IsRunning = true;
+        try
+        {
+            binding.Run(_runOptions);
+        }
+        catch (OnnxRuntimeException) when (_disposed)
+        {
+            throw new ObjectDisposedException(nameof(YoloDetector), "the detector was disposed during the run");
+        }
+        finally
+        {
+            IsRunning = false;
+        }
+
         timings.InferenceMs += StageTimings.Since(t1);
 
         long t2 = Stopwatch.GetTimestamp();
