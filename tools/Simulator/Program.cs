@@ -70,18 +70,9 @@ internal static class Program
         {
             stores, cameras, duration, day, Interval, BrokerPort, HttpPort, Seed,
         };
-        command.SetAction((r, _) => new ChainRun(new ChainOptions
+        command.SetAction((r, _) => new ChainRun(Chain(r, "demo", stores, cameras, day, [Path.Combine(Prerequisites.RepositoryRoot(), "models", "samples")]) with
         {
-            Name = "demo",
-            Stores = r.GetValue(stores),
-            Cameras = r.GetValue(cameras),
             Duration = r.GetValue(duration),
-            DaySeconds = r.GetValue(day),
-            IntervalSeconds = r.GetValue(Interval),
-            BrokerPort = r.GetValue(BrokerPort),
-            HttpPort = r.GetValue(HttpPort),
-            Seed = r.GetValue(Seed),
-            PhotoFolders = [Path.Combine(Prerequisites.RepositoryRoot(), "models", "samples")],
         }, Console.Out).RunAsync(stop));
         return command;
     }
@@ -115,18 +106,9 @@ internal static class Program
             {
                 throw new RunRefusedException($"--photos {f}: no images/ folder there (images/*.jpg with labels/*.txt beside)");
             }
-            return new ChainRun(new ChainOptions
+            return new ChainRun(Chain(r, "simulate", stores, cameras, day, folders) with
             {
-                Name = "simulate",
-                Stores = r.GetValue(stores),
-                Cameras = r.GetValue(cameras),
                 Duration = r.GetValue(duration),
-                DaySeconds = r.GetValue(day),
-                IntervalSeconds = r.GetValue(Interval),
-                BrokerPort = r.GetValue(BrokerPort),
-                HttpPort = r.GetValue(HttpPort),
-                Seed = r.GetValue(Seed),
-                PhotoFolders = folders,
                 Out = r.GetValue(output) is string o ? Path.GetFullPath(o) : null,
                 LoadEvents = r.GetValue(load),
                 LoadRate = r.GetValue(rate),
@@ -135,4 +117,18 @@ internal static class Program
         });
         return command;
     }
+
+    /// <summary>What demo and simulate read alike from their command lines.</summary>
+    private static ChainOptions Chain(ParseResult r, string name, Option<int> stores, Option<int> cameras, Option<double> day, IReadOnlyList<string> photoFolders) => new()
+    {
+        Name = name,
+        PhotoFolders = photoFolders,
+        Stores = r.GetValue(stores),
+        Cameras = r.GetValue(cameras),
+        DaySeconds = r.GetValue(day),
+        IntervalSeconds = r.GetValue(Interval),
+        BrokerPort = r.GetValue(BrokerPort),
+        HttpPort = r.GetValue(HttpPort),
+        Seed = r.GetValue(Seed),
+    };
 }
