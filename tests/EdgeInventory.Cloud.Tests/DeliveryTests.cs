@@ -80,7 +80,7 @@ public sealed class DeliveryTests
             }
             await Task.WhenAll(pending);
             Assert.True(await CloudTestSystem.WaitUntilAsync(async () => await Count("SELECT COUNT(*) FROM discrepancy_events") >= Events, TimeSpan.FromMinutes(3)),
-                $"stored {await Count("SELECT COUNT(*) FROM discrepancy_events")} of {Events}; second aggregator: {Log(state, "second.log")}; broker: {system.Broker.ReadLog()[^Math.Min(3000, system.Broker.ReadLog().Length)..]}");
+                $"stored {await Count("SELECT COUNT(*) FROM discrepancy_events")} of {Events}, dead letters {await Count("SELECT COUNT(*) FROM dead_letters")}; second aggregator: {Log(state, "second.log")}; broker: {system.Broker.ReadLog()[^Math.Min(3000, system.Broker.ReadLog().Length)..]}");
             await Task.Delay(1000); // a redelivery that would double something has had its chance
             Assert.Equal(Events, await Count("SELECT COUNT(*) FROM discrepancy_events"));
             Assert.Equal(Events, await Count("SELECT COUNT(*) FROM discrepancies"));
