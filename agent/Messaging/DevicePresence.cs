@@ -6,10 +6,13 @@ namespace EdgeInventory.Messaging;
 /// <summary>
 /// A device's availability on its retained status topic: the <c>offline</c> last will is set before
 /// connecting, <c>online</c> is published (retained) on every connect, and <c>offline</c> with reason
-/// <c>shutdown</c> before a clean stop (a clean DISCONNECT does not fire the will).
+/// <c>shutdown</c> before a clean stop (a clean DISCONNECT does not fire the will). Each status is dated by the clock
+/// given (the agent's one <see cref="TimeProvider"/>).
 /// </summary>
-public sealed class DevicePresence(string storeId, string deviceId, string agentVersion, string? modelVersion)
+public sealed class DevicePresence(string storeId, string deviceId, string agentVersion, string? modelVersion, TimeProvider? clock = null)
 {
+    private readonly TimeProvider clock = clock ?? TimeProvider.System;
+
     public string Topic { get; } = Topics.DeviceStatus(storeId, deviceId);
 
     public MqttWill Will() => new(Topic, Status(DeviceState.Offline, "connection lost"), Qos: 1, Retain: true);
@@ -51,7 +54,7 @@ public sealed class DevicePresence(string storeId, string deviceId, string agent
     private byte[] Status(DeviceState state, string reason) => ContractParser.Serialize(new DeviceStatus
     {
         EventId = EventIds.NewId(),
-        OccurredAt = DateTimeOffset.UtcNow,
+        OccurredAt = this.clock.GetUtcNow(),
         StoreId = storeId,
         DeviceId = deviceId,
         ModelVersion = modelVersion,

@@ -43,16 +43,18 @@ public sealed partial class SqliteOutbox
     private static readonly Counter Dropped = Metrics.CreateCounter("edgeinv_outbox_dropped_total", "events dropped or refused because the outbox was full");
 
     private readonly ILogger logger;
+    private readonly TimeProvider clock;
     private readonly string databaseFile;
     private readonly ConditionalWeakTable<SqliteConnection, EnqueueCommands> prepared = new();
     private long overBoundWarnedAt;
 
-    public SqliteOutbox(OutboxOptions options, ILogger<SqliteOutbox>? logger = null)
+    public SqliteOutbox(OutboxOptions options, ILogger<SqliteOutbox>? logger = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
+        this.clock = clock ?? TimeProvider.System;
         using SqliteConnection connection = OpenConnection();
         databaseFile = connection.DataSource;
         using SqliteCommand create = connection.CreateCommand();
@@ -177,7 +179,7 @@ public sealed partial class SqliteOutbox
         insert.Parameters["$key"].Value = message.OrderingKey;
         insert.Parameters["$retention"].Value = (int)message.Retention;
         insert.Parameters["$payload"].Value = message.Payload;
-        insert.Parameters["$created"].Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        insert.Parameters["$created"].Value = clock.GetUtcNow().ToUnixTimeMilliseconds();
         insert.ExecuteNonQuery();
         return true;
     }

@@ -40,6 +40,7 @@ public sealed partial class MqttConnection : IDisposable
 
     private readonly MqttConnectionOptions options;
     private readonly ILogger logger;
+    private readonly TimeProvider clock;
     private readonly IMqttClient client;
     private readonly MqttClientOptions clientOptions;
     private readonly TlsDiagnosis? tls;
@@ -64,12 +65,14 @@ public sealed partial class MqttConnection : IDisposable
     private int connection;
     private int disposed;
 
-    public MqttConnection(MqttConnectionOptions options, ILogger<MqttConnection>? logger = null)
+    /// <param name="clock">Dates the connection events (the agent passes its one <see cref="TimeProvider"/>).</param>
+    public MqttConnection(MqttConnectionOptions options, ILogger<MqttConnection>? logger = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         this.options = options;
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
+        this.clock = clock ?? TimeProvider.System;
         inFlight = new InFlightGate(options.MaxInflight);
         inbound = Channel.CreateBounded<MqttMessage>(new BoundedChannelOptions(options.InboundCapacity)
         {
@@ -498,7 +501,7 @@ public sealed partial class MqttConnection : IDisposable
             }
         }
         connectedMetric.Set(1);
-        connectionEvents.Writer.TryWrite(new MqttConnectionEvent(MqttConnectionState.Connected, DateTimeOffset.UtcNow, null));
+        connectionEvents.Writer.TryWrite(new MqttConnectionEvent(MqttConnectionState.Connected, clock.GetUtcNow(), null));
         LogConnected(logger, Endpoint, options.ClientId, limit, result.IsSessionPresent);
     }
 
@@ -562,7 +565,7 @@ public sealed partial class MqttConnection : IDisposable
                 connected = NewSignal();
             }
         }
-        connectionEvents.Writer.TryWrite(new MqttConnectionEvent(next, DateTimeOffset.UtcNow, error, retryIn));
+        connectionEvents.Writer.TryWrite(new MqttConnectionEvent(next, clock.GetUtcNow(), error, retryIn));
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -235,6 +235,15 @@ public sealed class MessagingHostTests : IDisposable
         Assert.Equal(now.ToUnixTimeMilliseconds(), beat.OccurredAt.ToUnixTimeMilliseconds());
     }
 
+    [Fact]
+    public void Device_status_is_dated_by_the_clock_presence_is_given()
+    {
+        var at = new DateTimeOffset(2026, 3, 1, 8, 30, 0, TimeSpan.Zero);
+        var presence = new DevicePresence("s042", "edge-01", "1.0", "model-1", new FixedClock(at));
+        DeviceStatus will = ContractParser.Parse<DeviceStatus>(presence.Will().Payload).Message!;
+        Assert.Equal((DeviceState.Offline, at.ToUnixTimeMilliseconds()), (will.State, will.OccurredAt.ToUnixTimeMilliseconds()));
+    }
+
     private static DateTimeOffset ProcessStartedAt()
     {
         using var self = System.Diagnostics.Process.GetCurrentProcess();

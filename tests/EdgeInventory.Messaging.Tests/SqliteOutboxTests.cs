@@ -57,6 +57,28 @@ public sealed class SqliteOutboxTests : IDisposable
         Assert.Equal(1, outbox.Stats().Count);
     }
 
+    [Fact]
+    public void An_event_is_dated_by_the_clock_the_outbox_is_given()
+    {
+        var at = new DateTimeOffset(2026, 3, 1, 8, 30, 0, TimeSpan.Zero);
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database }, clock: new FixedClock(at));
+        using SqliteConnection connection = outbox.OpenConnection();
+        using (SqliteTransaction transaction = connection.BeginTransaction())
+        {
+            Assert.True(outbox.Enqueue(transaction, OutboxMessage.For(TestMessages.Discrepancy("zone-1"))));
+            transaction.Commit();
+        }
+        using SqliteCommand read = connection.CreateCommand();
+        read.CommandText = "SELECT created_at FROM outbox";
+        Assert.Equal(at.ToUnixTimeMilliseconds(), (long)read.ExecuteScalar()!);
+    }
+
+    /// <summary>A clock that stays where it is set.</summary>
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
     private static void ChangeState(SqliteConnection connection, SqliteTransaction transaction, string zone, string state)
     {
         using SqliteCommand command = connection.CreateCommand();

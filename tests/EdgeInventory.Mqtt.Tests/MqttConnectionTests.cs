@@ -11,6 +11,21 @@ public sealed class MqttConnectionTests : IDisposable
     public void Dispose() => broker.Dispose();
 
     [Fact]
+    public async Task Connection_events_are_dated_by_the_clock_the_connection_is_given()
+    {
+        var at = new DateTimeOffset(2026, 3, 1, 8, 30, 0, TimeSpan.Zero);
+        using var store = new MqttConnection(Broker.Options(broker.Port, "s042"), clock: new FixedClock(at));
+        MqttConnectionEvent connected = await Broker.NextEvent(store, e => e.State == MqttConnectionState.Connected);
+        Assert.Equal(at, connected.At);
+    }
+
+    /// <summary>A clock that stays where it is set.</summary>
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    [Fact]
     public async Task Publishes_qos1_with_a_puback_and_a_subscriber_receives_the_message()
     {
         using var cloud = new MqttConnection(Broker.Options(broker.Port, "cloud"));

@@ -35,17 +35,17 @@ public static class MessagingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdgeMessagingOptions>, EdgeMessagingOptionsValidator>());
 
         services.TryAddSingleton<IDeviceHealthSource, ConfiguredDeviceHealth>();
-        services.TryAddSingleton(sp => new SqliteOutbox(Settings(sp).Outbox, sp.GetService<ILogger<SqliteOutbox>>()));
+        services.TryAddSingleton(sp => new SqliteOutbox(Settings(sp).Outbox, sp.GetService<ILogger<SqliteOutbox>>(), sp.GetService<TimeProvider>()));
         services.TryAddSingleton(sp =>
         {
             EdgeMessagingOptions o = Settings(sp);
-            return new DevicePresence(o.StoreId, o.DeviceId, o.EffectiveAgentVersion, sp.GetRequiredService<IDeviceHealthSource>().Current().ModelVersion);
+            return new DevicePresence(o.StoreId, o.DeviceId, o.EffectiveAgentVersion, sp.GetRequiredService<IDeviceHealthSource>().Current().ModelVersion, sp.GetService<TimeProvider>());
         });
         services.TryAddSingleton(sp =>
         {
             EdgeMessagingOptions o = Settings(sp);
             MqttWill will = sp.GetRequiredService<DevicePresence>().Will();
-            var client = new MqttConnection(o.ToClientOptions(will), sp.GetService<ILogger<MqttConnection>>());
+            var client = new MqttConnection(o.ToClientOptions(will), sp.GetService<ILogger<MqttConnection>>(), sp.GetService<TimeProvider>());
             ILogger log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeInventory.Messaging.Hosting");
             MessagingLog.Started(log, o.StoreId, o.DeviceId, client.Endpoint, o.Broker.Protocol, o.Broker.Tls is not null, o.Outbox.DatabasePath);
             return client;
