@@ -28,7 +28,12 @@ public sealed class StoreLayoutTests
         using HttpClient admin = system.Http(CloudTestSystem.AdminKey);
         using HttpClient ho = system.Http(CloudTestSystem.HeadOfficeKey);
         using HttpClient op = system.Http(CloudTestSystem.OperatorKey);
-        Assert.True(await CloudTestSystem.WaitUntilAsync(async () => (await ho.GetStringAsync("/api/v1/stores/s001")).Contains("s001/A1/B1/S2", StringComparison.Ordinal)));
+        // 404 until the snapshot is ingested (asynchronously): poll the status, not GetStringAsync, which throws on it.
+        Assert.True(await CloudTestSystem.WaitUntilAsync(async () =>
+        {
+            using HttpResponseMessage r = await ho.GetAsync(new Uri("/api/v1/stores/s001", UriKind.Relative));
+            return r.IsSuccessStatusCode && (await r.Content.ReadAsStringAsync()).Contains("s001/A1/B1/S2", StringComparison.Ordinal);
+        }), "the store's zones never appeared");
 
         object plan = new { zones = new[] { new { location = "s001/A1/B1/S1", sku = "111", x = 120.0, y = 40.0, width = 90.0, height = 30.0 } } };
         Assert.Equal(HttpStatusCode.Forbidden, (await ho.PutAsJsonAsync("/api/v1/stores/s001/layout", plan)).StatusCode);
