@@ -250,11 +250,6 @@ public sealed class MessagingHostTests : IDisposable
         return new DateTimeOffset(self.StartTime.ToUniversalTime(), TimeSpan.Zero);
     }
 
-    /// <summary>A clock that stays where it is set.</summary>
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 
     /// <summary>Waits for the first message on <paramref name="topic"/> that parses and matches; removes nothing.</summary>
     private static async Task<T> Next<T>(ConcurrentQueue<MqttMessage> received, string topic, Func<T, bool> match)

@@ -73,11 +73,6 @@ public sealed class SqliteOutboxTests : IDisposable
         Assert.Equal(at.ToUnixTimeMilliseconds(), (long)read.ExecuteScalar()!);
     }
 
-    /// <summary>A clock that stays where it is set.</summary>
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 
     private static void ChangeState(SqliteConnection connection, SqliteTransaction transaction, string zone, string state)
     {

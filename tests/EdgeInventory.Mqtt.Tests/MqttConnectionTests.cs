@@ -19,11 +19,6 @@ public sealed class MqttConnectionTests : IDisposable
         Assert.Equal(at, connected.At);
     }
 
-    /// <summary>A clock that stays where it is set.</summary>
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 
     [Fact]
     public async Task Publishes_qos1_with_a_puback_and_a_subscriber_receives_the_message()

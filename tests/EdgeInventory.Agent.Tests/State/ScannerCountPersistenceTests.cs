@@ -3,6 +3,7 @@ using EdgeInventory.Agent.Pipeline;
 using EdgeInventory.Agent.State;
 using EdgeInventory.Contracts;
 using EdgeInventory.Reconciliation;
+using EdgeInventory.Testing;
 using EdgeInventory.Tests.Shared;
 
 namespace EdgeInventory.Agent.Tests.State;
@@ -115,8 +116,4 @@ public sealed class ScannerCountPersistenceTests : IDisposable
         LocationId = Z1, Sku = "sku-z1", Quantity = quantity, CountedAt = countedAt,
     };
 
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }
