@@ -24,6 +24,9 @@ public sealed record CountingSettings
     /// <summary>Below this many boxes in a zone the typical product width comes from the planogram (zone width / planned facings).</summary>
     public int MinBoxesForMeasuredWidth { get; init; } = 3;
 
+    /// <summary>How the pixels of a zone are read for bare shelf (<see cref="ZoneObservation.BareFraction"/>); null: not read.</summary>
+    public ShelfTextureSettings? ShelfTexture { get; init; } = ShelfTextureSettings.Default;
+
     /// <summary>Builds the class maps from a model's class names: names containing "empty" or "gap" are empty-shelf classes.</summary>
     public static CountingSettings FromClassNames(IReadOnlyDictionary<int, string> names, bool classesAreSkus)
     {

@@ -57,7 +57,8 @@ public sealed class ZoneCounter
     }
 
     /// <summary>Fills <paramref name="observations"/> (one per zone, in configuration order) from one frame's boxes.</summary>
-    public void Observe(IReadOnlyList<Detection> detections, int frameWidth, int frameHeight, Span<ZoneObservation> observations)
+    /// <param name="frame">The frame the detections came from: its pixels give each zone's bare share (null: not measured).</param>
+    public void Observe(IReadOnlyList<Detection> detections, int frameWidth, int frameHeight, Span<ZoneObservation> observations, BgrImage? frame = null)
     {
         ArgumentNullException.ThrowIfNull(detections);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameWidth);
@@ -106,7 +107,8 @@ public sealed class ZoneCounter
 
         for (int z = 0; z < _zones.Length; z++)
         {
-            observations[z] = new ZoneObservation(_widths[z].Count, _foreign[z], EmptyFraction(z));
+            double bare = frame is not null && _settings.ShelfTexture is { } texture ? ShelfTexture.BareFraction(frame, _zones, z, texture) : double.NaN;
+            observations[z] = new ZoneObservation(_widths[z].Count, _foreign[z], EmptyFraction(z), bare);
         }
     }
 

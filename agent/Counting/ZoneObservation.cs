@@ -7,4 +7,9 @@ public readonly record struct ZoneObservation(
     /// <summary>Product boxes of another SKU (only when the model's classes are SKUs).</summary>
     int ForeignFacings,
     /// <summary>Share of the zone's width that is empty shelf: uncovered runs wider than a typical product, plus empty-shelf boxes.</summary>
-    double EmptyFraction);
+    double EmptyFraction,
+    /// <summary>
+    /// Share of the zone's width whose pixels look like bare shelf (<see cref="ShelfTexture"/>), independent of the
+    /// detector; NaN when not measured (no frame, the measure switched off, or the zone too small in the frame).
+    /// </summary>
+    double BareFraction = double.NaN);

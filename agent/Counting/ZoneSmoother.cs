@@ -1,7 +1,7 @@
 namespace EdgeInventory.Counting;
 
-/// <summary>A zone's confirmed state: what the reconciler acts on.</summary>
-public readonly record struct ConfirmedZoneState(int Facings, int ForeignFacings, double EmptyFraction, DateTimeOffset Since);
+/// <summary>A zone's confirmed state: what the reconciler acts on. <see cref="BareFraction"/> is NaN when the pixels were not read.</summary>
+public readonly record struct ConfirmedZoneState(int Facings, int ForeignFacings, double EmptyFraction, DateTimeOffset Since, double BareFraction = double.NaN);
 
 /// <summary>
 /// Temporal smoothing of one camera's zones. Per zone, the median over a window of recent
@@ -87,14 +87,15 @@ public sealed class ZoneSmoother
         for (int z = 0; z < _tracks.Length; z++)
         {
             ZoneTrack t = _tracks[z];
-            ZoneObservation? reference = t.Confirmed is { } c ? new ZoneObservation(c.Facings, c.ForeignFacings, c.EmptyFraction) : t.Median();
+            ZoneObservation? reference = t.Confirmed is { } c ? new ZoneObservation(c.Facings, c.ForeignFacings, c.EmptyFraction, c.BareFraction) : t.Median();
             ZoneObservation o = observations[z];
             bool countable = reference is { } r && r.Facings >= _settings.MinFacingsForCollapse;
             _collapsed[z] = countable && o.Facings <= reference!.Value.Facings * (1 - _settings.CollapseRatio);
             // A milder drop: a zone only partly hidden loses fewer facings, or shows more empty width.
             _dropped[z] = _collapsed[z]
                 || (countable && o.Facings <= reference!.Value.Facings * (1 - (_settings.CollapseRatio / 2)))
-                || (reference is { } e && o.EmptyFraction >= e.EmptyFraction + (2 * _settings.EmptyFractionTolerance));
+                || (reference is { } e && o.EmptyFraction >= e.EmptyFraction + (2 * _settings.EmptyFractionTolerance))
+                || (reference is { } p && o.BareFraction >= p.BareFraction + (2 * _settings.EmptyFractionTolerance));
             if (!_dropped[z])
             {
                 t.DropOnset = -1;
@@ -158,7 +159,7 @@ public sealed class ZoneSmoother
             t.PendingCount++;
             if (t.PendingCount >= _settings.InertiaObservations && at - t.PendingSince.Value >= _settings.Inertia)
             {
-                t.Confirmed = new ConfirmedZoneState(proposed.Facings, proposed.ForeignFacings, proposed.EmptyFraction, t.PendingSince.Value);
+                t.Confirmed = new ConfirmedZoneState(proposed.Facings, proposed.ForeignFacings, proposed.EmptyFraction, t.PendingSince.Value, proposed.BareFraction);
                 t.PendingSince = null;
                 t.PendingCount = 0;
                 changed[z] = true;
@@ -193,16 +194,22 @@ public sealed class ZoneSmoother
         return false;
     }
 
-    /// <summary>-1 when the proposal shows less stock than the confirmed state (fewer facings, or as many and more empty width), +1 when more.</summary>
+    /// <summary>-1 when the proposal shows less stock than the confirmed state (fewer facings, or as many and more empty or bare width), +1 when more.</summary>
     private static int Direction(ZoneObservation proposed, ConfirmedZoneState confirmed) =>
         proposed.Facings != confirmed.Facings ? Math.Sign(proposed.Facings - confirmed.Facings)
         : proposed.ForeignFacings != confirmed.ForeignFacings ? Math.Sign(confirmed.ForeignFacings - proposed.ForeignFacings)
-        : Math.Sign(confirmed.EmptyFraction - proposed.EmptyFraction);
+        : proposed.EmptyFraction != confirmed.EmptyFraction ? Math.Sign(confirmed.EmptyFraction - proposed.EmptyFraction)
+        : Math.Sign(Known(confirmed.BareFraction) - Known(proposed.BareFraction));
+
+    private static double Known(double fraction) => double.IsNaN(fraction) ? 0 : fraction;
 
     private bool Differs(ZoneObservation proposed, ConfirmedZoneState confirmed) =>
         proposed.Facings != confirmed.Facings
         || proposed.ForeignFacings != confirmed.ForeignFacings
-        || Math.Abs(proposed.EmptyFraction - confirmed.EmptyFraction) >= _settings.EmptyFractionTolerance;
+        || Math.Abs(proposed.EmptyFraction - confirmed.EmptyFraction) >= _settings.EmptyFractionTolerance
+        // Measured now and not then (or the other way) is a new state too: the reconciler reads both or neither.
+        || double.IsNaN(proposed.BareFraction) != double.IsNaN(confirmed.BareFraction)
+        || Math.Abs(proposed.BareFraction - confirmed.BareFraction) >= _settings.EmptyFractionTolerance;
 
     private sealed class ZoneTrack(int window)
     {
@@ -245,7 +252,7 @@ public sealed class ZoneSmoother
                 return null;
             }
 
-            return new ZoneObservation(MedianOf(static o => o.Facings), MedianOf(static o => o.ForeignFacings), MedianOfEmpty());
+            return new ZoneObservation(MedianOf(static o => o.Facings), MedianOf(static o => o.ForeignFacings), MedianOfDouble(static o => o.EmptyFraction), MedianOfDouble(static o => o.BareFraction));
         }
 
         private int MedianOf(Func<ZoneObservation, int> field)
@@ -260,16 +267,27 @@ public sealed class ZoneSmoother
             return values[(_filled - 1) / 2];
         }
 
-        private double MedianOfEmpty()
+        /// <summary>The lower median of the measured values (NaN ones left out); NaN when none was measured.</summary>
+        private double MedianOfDouble(Func<ZoneObservation, double> field)
         {
-            Span<double> values = _doubles.AsSpan(0, _filled);
+            int n = 0;
             for (int i = 0; i < _filled; i++)
             {
-                values[i] = _ring[i].EmptyFraction;
+                double v = field(_ring[i]);
+                if (!double.IsNaN(v))
+                {
+                    _doubles[n++] = v;
+                }
             }
 
+            if (n == 0)
+            {
+                return double.NaN;
+            }
+
+            Span<double> values = _doubles.AsSpan(0, n);
             values.Sort();
-            return values[(_filled - 1) / 2];
+            return values[(n - 1) / 2];
         }
     }
 }

@@ -18,6 +18,13 @@ public sealed record ReconcilerSettings
     /// <summary>The detector may miss this share of facings before a low scanner count is called a disagreement.</summary>
     public double ScannerFacingTolerance { get; init; } = 0.25;
 
+    /// <summary>
+    /// No product seen is out of stock only when the pixels (where read) agree: at least this share of the width that
+    /// was not bare when the zone was full looks bare now. Otherwise the detector lost products that are still there,
+    /// and the zone is judged by the facings the pixels leave (below minimum or nothing).
+    /// </summary>
+    public double OutOfStockBareShare { get; init; } = 0.6;
+
     /// <summary>When zones learn what they look like full (shortages are judged against it).</summary>
     public BaselineSettings Baseline { get; init; } = new();
 
@@ -31,6 +38,11 @@ public sealed record ReconcilerSettings
         if (GapWarningThreshold is <= 0 or > 1)
         {
             return $"GapWarningThreshold must be within (0, 1], not {GapWarningThreshold}";
+        }
+
+        if (OutOfStockBareShare is < 0 or > 1)
+        {
+            return $"OutOfStockBareShare must be within [0, 1], not {OutOfStockBareShare}";
         }
 
         if (EmptyFractionUpdateStep is <= 0 or > 1)

@@ -132,9 +132,12 @@ public sealed class StockReconciler
     /// Out of stock ▸ below minimum ▸ gap. With a baseline, shortages are what has gone since the zone was seen
     /// full: the facings left are the planned ones scaled by what the detector sees now against what it saw then
     /// (a detector that finds 2 of 6 products finds 2 when the zone is full, and that is no shortage), and a gap
-    /// is empty width that appeared since (a stretch it never covered is none). Without one (a zone never seen
-    /// full) the planned facings decide, and an uncovered stretch is information only: nothing tells it from
-    /// products the detector misses.
+    /// is empty width that appeared since (a stretch it never covered is none). Where the zone's pixels were read
+    /// then and now, they are a second witness that does not share the detector's mistakes (boxes found on bare
+    /// shelf, products lost beside it): the share left and the width emptied are the mean of what the detector
+    /// and the pixels say, and no product seen is out of stock only when the pixels agree the width went bare.
+    /// Without a baseline (a zone never seen full) the planned facings decide, and an uncovered stretch is
+    /// information only: nothing tells it from products the detector misses.
     /// </summary>
     private Desired? Availability(ZoneDefinition zone, ConfirmedZoneState state, ZoneBaseline? baseline, int minFacings, int units, int expectedUnits)
     {
@@ -150,20 +153,31 @@ public sealed class StockReconciler
 
         string seenFull = baseline is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $" ({baseline.Facings} seen when full, {Camel(baseline.Source)} {baseline.LearnedAt:yyyy-MM-dd HH:mm}Z)");
-        if (facings == 0)
+        // Share of the width that was not bare when full and is bare now; null where the pixels were not read, or
+        // where the zone looked bare even when full (plain packaging, a blank frame): then they witness nothing.
+        double? wentBare = baseline is null || double.IsNaN(state.BareFraction) || double.IsNaN(baseline.BareFraction)
+            || 1 - baseline.BareFraction < MinTexturedShareWhenFull
+            ? null
+            : Math.Clamp((state.BareFraction - baseline.BareFraction) / (1 - baseline.BareFraction), 0, 1);
+        string pixels = wentBare is double b ? string.Create(CultureInfo.InvariantCulture, $"; the pixels show {b:P0} of the width gone bare") : "";
+        if (facings == 0 && (wentBare is null || wentBare >= _settings.OutOfStockBareShare))
         {
-            return new(DiscrepancyKind.OutOfStock, Severity.Critical, $"no product seen{seenFull}; {expectedUnits} units expected");
+            return new(DiscrepancyKind.OutOfStock, Severity.Critical, $"no product seen{seenFull}{pixels}; {expectedUnits} units expected");
         }
 
-        double left = baseline is null ? facings : (double)facings * zone.PlannedFacings / baseline.Facings;
+        double left = baseline is null ? facings
+            : wentBare is double gone ? zone.PlannedFacings * (Math.Min(1.0, (double)facings / baseline.Facings) + (1 - gone)) / 2
+            : (double)facings * zone.PlannedFacings / baseline.Facings;
         if (left < minFacings - 1e-9)
         {
             return new(DiscrepancyKind.BelowMinimum, Severity.Warning, baseline is null
                 ? $"{facings} facings, minimum {minFacings}; {units} of {expectedUnits} units"
-                : string.Create(CultureInfo.InvariantCulture, $"{facings} facings seen{seenFull}: about {left:0.#} of {zone.PlannedFacings} planned left, minimum {minFacings}; {units} of {expectedUnits} units"));
+                : string.Create(CultureInfo.InvariantCulture, $"{facings} facings seen{seenFull}{pixels}: about {left:0.#} of {zone.PlannedFacings} planned left, minimum {minFacings}; {units} of {expectedUnits} units"));
         }
 
-        double emptied = baseline is null ? state.EmptyFraction : state.EmptyFraction - baseline.EmptyFraction;
+        double emptied = baseline is null ? state.EmptyFraction
+            : wentBare is double bare ? ((state.EmptyFraction - baseline.EmptyFraction) + bare) / 2
+            : state.EmptyFraction - baseline.EmptyFraction;
         if (emptied >= _settings.GapThreshold)
         {
             if (baseline is null)
@@ -174,11 +188,14 @@ public sealed class StockReconciler
 
             Severity severity = emptied >= _settings.GapWarningThreshold ? Severity.Warning : Severity.Info;
             return new(DiscrepancyKind.Gap, severity, string.Create(CultureInfo.InvariantCulture,
-                $"{emptied:P0} of the shelf width emptied since it was seen full ({state.EmptyFraction:P0} empty now, {baseline.EmptyFraction:P0} then)"));
+                $"{emptied:P0} of the shelf width emptied since it was seen full ({state.EmptyFraction:P0} empty now, {baseline.EmptyFraction:P0} then{pixels})"));
         }
 
         return null;
     }
+
+    /// <summary>Below this share of textured width when full, a zone's pixels say nothing about what has gone.</summary>
+    private const double MinTexturedShareWhenFull = 0.25;
 
     private static string Camel(BaselineSource source) => source switch
     {

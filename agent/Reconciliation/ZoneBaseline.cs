@@ -17,10 +17,17 @@ public enum BaselineSource
 
 /// <summary>
 /// What the detector reports for a zone known to be full: its facings and the share of the width it leaves
-/// uncovered. A detector that misses some products in a zone misses them when it is full too, so shortages
-/// are judged by what has gone since, not by what a perfect detector would see.
+/// uncovered, and the share of the width whose pixels look bare (<see cref="ShelfTexture"/>; NaN when not read).
+/// A detector that misses some products in a zone misses them when it is full too, and a plain box looks as
+/// smooth as bare shelf when it is full too, so shortages are judged by what has gone since, not by what a
+/// perfect detector would see.
 /// </summary>
-public sealed record ZoneBaseline(int Facings, double EmptyFraction, DateTimeOffset LearnedAt, BaselineSource Source);
+public sealed record ZoneBaseline(int Facings, double EmptyFraction, DateTimeOffset LearnedAt, BaselineSource Source, double BareFraction = double.NaN)
+{
+    /// <summary>The baseline's view of <paramref name="state"/>: what it shows, learned now from <paramref name="source"/>.</summary>
+    public static ZoneBaseline Of(ConfirmedZoneState state, DateTimeOffset now, BaselineSource source) =>
+        new(state.Facings, state.EmptyFraction, now, source, state.BareFraction);
+}
 
 /// <summary>When a zone's baseline is learned.</summary>
 public sealed record BaselineSettings
@@ -53,19 +60,23 @@ public static class ZoneBaselineRules
         {
             // Even nothing seen is learned: a zone whose products the detector never finds cannot page for them.
             return previous is null && settings.LearnAtCommissioning
-                ? new ZoneBaseline(state.Facings, state.EmptyFraction, now, BaselineSource.Commissioning)
+                ? ZoneBaseline.Of(state, now, BaselineSource.Commissioning)
                 : null;
         }
 
         // More facings than planned and than ever seen full is the detector finding things that are not there
         // (boxes on bare shelf), not a fuller zone: it must not raise the bar the zone is judged by.
         bool plausible = state.Facings <= Math.Max(plannedFacings, current.Facings);
+        // NaN (pixels not read then or now) compares false: only measured bare width holds a refresh back.
+        bool notBarer = !(state.BareFraction > current.BareFraction + settings.RefreshEmptyTolerance);
+        bool differs = state.Facings != current.Facings || Math.Abs(state.EmptyFraction - current.EmptyFraction) > 1e-9
+            || !state.BareFraction.Equals(current.BareFraction);
         if (plausible && state.Facings >= current.Facings && state.EmptyFraction <= current.EmptyFraction + settings.RefreshEmptyTolerance
-            && (state.Facings != current.Facings || Math.Abs(state.EmptyFraction - current.EmptyFraction) > 1e-9))
+            && notBarer && differs)
         {
             // Back to full after it had dropped: a restock; otherwise the same fullness seen a little better.
             BaselineSource source = previous is { } p && p.Facings < current.Facings ? BaselineSource.Restock : current.Source;
-            return new ZoneBaseline(state.Facings, state.EmptyFraction, now, source);
+            return ZoneBaseline.Of(state, now, source);
         }
 
         return current;
@@ -77,6 +88,6 @@ public static class ZoneBaselineRules
     /// </summary>
     public static ZoneBaseline? AfterScannerCount(ZoneBaseline? current, ConfirmedZoneState state, int quantity, int expectedUnits, DateTimeOffset now) =>
         expectedUnits > 0 && quantity >= expectedUnits
-            ? new ZoneBaseline(state.Facings, state.EmptyFraction, now, BaselineSource.Scanner)
+            ? ZoneBaseline.Of(state, now, BaselineSource.Scanner)
             : current;
 }

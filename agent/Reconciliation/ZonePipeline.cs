@@ -88,13 +88,14 @@ public sealed class ZonePipeline
 
     /// <summary>Counts, smooths and reconciles one frame; <paramref name="result"/> is cleared and filled.</summary>
     /// <param name="references">Expected stock and scanner counts; null compares with the planogram zones alone.</param>
-    public void Process(IReadOnlyList<Detection> detections, int frameWidth, int frameHeight, DateTimeOffset at, IZoneReferences? references, ZoneFrameResult result)
+    /// <param name="frame">The frame the detections came from, for the zones' bare-shelf pixels; null: the detector alone decides.</param>
+    public void Process(IReadOnlyList<Detection> detections, int frameWidth, int frameHeight, DateTimeOffset at, IZoneReferences? references, ZoneFrameResult result, BgrImage? frame = null)
     {
         ArgumentNullException.ThrowIfNull(detections);
         ArgumentNullException.ThrowIfNull(result);
         result.Clear();
         FirstObservationAt ??= at;
-        Counter.Observe(detections, frameWidth, frameHeight, _observations);
+        Counter.Observe(detections, frameWidth, frameHeight, _observations, frame);
         Smoother.Update(_observations, at, _changed);
         for (int z = 0; z < Zones.Count; z++)
         {

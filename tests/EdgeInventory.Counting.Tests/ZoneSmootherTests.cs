@@ -56,6 +56,45 @@ public class ZoneSmootherTests
     }
 
     [Fact]
+    public void Bare_width_seen_by_the_pixels_alone_is_a_new_state_confirmed_after_the_inertia()
+    {
+        // The detector keeps finding its 6 boxes (some on bare shelf) while the pixels see half the width go bare.
+        var smoother = new ZoneSmoother([TestZones.Zone("z", 0, 0, 1, 1)], Settings);
+        var changed = new bool[1];
+        DateTimeOffset at = T0;
+        for (int i = 0; i < 3; i++, at += TimeSpan.FromSeconds(5))
+        {
+            smoother.Update([new ZoneObservation(6, 0, 0.1, BareFraction: 0.0)], at, changed);
+        }
+
+        Assert.Equal(0.0, smoother.Confirmed(0)!.Value.BareFraction);
+        for (int i = 0; i < 2; i++, at += TimeSpan.FromSeconds(5))
+        {
+            smoother.Update([new ZoneObservation(6, 0, 0.1, BareFraction: 0.5)], at, changed);
+        }
+
+        Assert.Equal(0.0, smoother.Confirmed(0)!.Value.BareFraction); // the window's median has not moved yet
+        for (int i = 0; i < 4; i++, at += TimeSpan.FromSeconds(5))
+        {
+            smoother.Update([new ZoneObservation(6, 0, 0.1, BareFraction: 0.5)], at, changed);
+        }
+
+        Assert.Equal(0.5, smoother.Confirmed(0)!.Value.BareFraction);
+        Assert.Equal(6, smoother.Confirmed(0)!.Value.Facings);
+    }
+
+    [Fact]
+    public void Frames_whose_pixels_were_not_read_leave_the_median_of_those_that_were()
+    {
+        var smoother = new ZoneSmoother([TestZones.Zone("z", 0, 0, 1, 1)], Settings);
+        var changed = new bool[1];
+        smoother.Update([new ZoneObservation(4, 0, 0, BareFraction: 0.25)], T0, changed);
+        smoother.Update([new ZoneObservation(4, 0, 0)], T0 + TimeSpan.FromSeconds(5), changed);
+        Assert.Equal(0.25, smoother.Proposed(0)!.Value.BareFraction);
+        Assert.True(double.IsNaN(new ZoneSmoother([TestZones.Zone("z", 0, 0, 1, 1)], Settings).Proposed(0)?.BareFraction ?? double.NaN));
+    }
+
+    [Fact]
     public void Many_observations_in_a_short_time_do_not_beat_the_seconds_of_inertia()
     {
         var smoother = new ZoneSmoother([TestZones.Zone("z", 0, 0, 1, 1)], Settings);

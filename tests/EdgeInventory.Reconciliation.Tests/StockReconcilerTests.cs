@@ -13,12 +13,12 @@ public class StockReconcilerTests
     private static StockReconciler NewReconciler(IEnumerable<DiscrepancyEvent>? open = null) =>
         new(new ReconcilerSettings(), "s042", "edge-01", open);
 
-    private static ZoneReconcileInput Input(int facings, double empty = 0, int foreign = 0, ScannerCountRecord? scan = null, ExpectedStockEntry? expected = null, double depth = 3, ZoneBaseline? baseline = null) => new()
+    private static ZoneReconcileInput Input(int facings, double empty = 0, int foreign = 0, ScannerCountRecord? scan = null, ExpectedStockEntry? expected = null, double depth = 3, ZoneBaseline? baseline = null, double bare = double.NaN) => new()
     {
         Baseline = baseline,
         CameraId = "cam-1",
         Zone = Zone,
-        State = new ConfirmedZoneState(facings, foreign, empty, T0),
+        State = new ConfirmedZoneState(facings, foreign, empty, T0, bare),
         Depth = depth,
         Expected = expected,
         LatestScan = scan,
@@ -105,6 +105,45 @@ public class StockReconcilerTests
         Assert.Equal(Severity.Warning, update.Severity);
         Assert.Equal(gap.DiscrepancyId, update.DiscrepancyId);
         Assert.Equal(gap.StartedAt, update.StartedAt);
+    }
+
+    [Fact]
+    public void Bare_shelf_in_the_pixels_tips_a_count_the_detector_inflates_with_boxes_on_bare_shelf()
+    {
+        // Seen full: 4 facings, nothing bare. Now the detector still finds 2 (one of them on bare shelf): alone it
+        // says 2 of 4 left, at the minimum. The pixels see three quarters of the width gone bare: the mean of the two
+        // witnesses is 1.5 left, below the minimum of 2.
+        var full = new ZoneBaseline(4, 0.05, T0, BaselineSource.Commissioning, BareFraction: 0);
+        Assert.Empty(Run(NewReconciler(), Input(2, empty: 0.3, baseline: full)));
+        DiscrepancyEvent below = Assert.Single(Run(NewReconciler(), Input(2, empty: 0.3, baseline: full, bare: 0.75)));
+        Assert.Equal(DiscrepancyKind.BelowMinimum, below.Kind);
+        Assert.Contains("the pixels show 75 % of the width gone bare", below.Detail);
+    }
+
+    [Fact]
+    public void No_product_seen_is_out_of_stock_only_when_the_pixels_agree_the_width_went_bare()
+    {
+        var full = new ZoneBaseline(4, 0.05, T0, BaselineSource.Commissioning, BareFraction: 0.1);
+        // The detector lost the products, the pixels still see print over nine tenths of the width: below minimum
+        // (about 1.8 of 4 left by the mean of the two), not a critical out of stock.
+        DiscrepancyEvent lost = Assert.Single(Run(NewReconciler(), Input(0, empty: 1, baseline: full, bare: 0.2)));
+        Assert.Equal(DiscrepancyKind.BelowMinimum, lost.Kind);
+        DiscrepancyEvent empty = Assert.Single(Run(NewReconciler(), Input(0, empty: 1, baseline: full, bare: 0.9)));
+        Assert.Equal(DiscrepancyKind.OutOfStock, empty.Kind);
+        Assert.Equal(Severity.Critical, empty.Severity);
+        // A zone that looked bare even when full (plain packaging, a blank frame): its pixels witness nothing.
+        var plain = full with { BareFraction = 0.9 };
+        Assert.Equal(DiscrepancyKind.OutOfStock, Assert.Single(Run(NewReconciler(), Input(0, empty: 1, baseline: plain, bare: 0.9))).Kind);
+    }
+
+    [Fact]
+    public void A_gap_is_the_mean_of_the_width_the_detector_uncovered_and_the_width_the_pixels_saw_go_bare()
+    {
+        var full = new ZoneBaseline(4, 0.05, T0, BaselineSource.Commissioning, BareFraction: 0);
+        // Coverage alone: 40 % emptied (a gap). The pixels see nothing gone (the detector merely lost boxes): 20 %.
+        Assert.Equal(DiscrepancyKind.Gap, Assert.Single(Run(NewReconciler(), Input(4, empty: 0.45, baseline: full))).Kind);
+        Assert.Empty(Run(NewReconciler(), Input(4, empty: 0.45, baseline: full, bare: 0)));
+        Assert.Equal(DiscrepancyKind.Gap, Assert.Single(Run(NewReconciler(), Input(4, empty: 0.45, baseline: full, bare: 0.4))).Kind);
     }
 
     [Fact]

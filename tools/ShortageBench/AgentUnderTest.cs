@@ -31,7 +31,7 @@ internal sealed class AgentUnderTest : IDisposable
         Settings = AgentConfiguration.Load(builder.Build(), _folder);
         CameraSettings cam = Settings.Cameras[0];
         var reconciler = new StockReconciler(Settings.Reconciler, Settings.StoreId, Settings.DeviceId);
-        Pipeline = new ZonePipeline(cam.Id, cam.Zones, CountingSettings.FromClassNames(classNames, Settings.Model.ClassesAreSkus), Settings.Smoothing, reconciler, modelVersion);
+        Pipeline = new ZonePipeline(cam.Id, cam.Zones, Settings.CountingFor(classNames), Settings.Smoothing, reconciler, modelVersion);
     }
 
     public AgentSettings Settings { get; }
@@ -42,12 +42,12 @@ internal sealed class AgentUnderTest : IDisposable
     public ZoneObservation[] Observations { get; private set; } = [];
 
     /// <summary>Hands one frame's detections to the pipeline; returns the discrepancy events it raised.</summary>
-    public IReadOnlyList<DiscrepancyEvent> Process(IReadOnlyList<Detection> detections, int width, int height, DateTimeOffset at)
+    public IReadOnlyList<DiscrepancyEvent> Process(IReadOnlyList<Detection> detections, BgrImage frame, DateTimeOffset at)
     {
-        Pipeline.Process(detections, width, height, at, references: null, _result);
+        Pipeline.Process(detections, frame.Width, frame.Height, at, references: null, _result, frame);
         // The counter keeps no observations for callers: count the frame again for the trace (pure, cheap).
         Observations = new ZoneObservation[Pipeline.Zones.Count];
-        Pipeline.Counter.Observe(detections, width, height, Observations);
+        Pipeline.Counter.Observe(detections, frame.Width, frame.Height, Observations, frame);
         return [.. _result.Events.Select(static e => e.Event)];
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeInventory.Agent.Configuration;
 using EdgeInventory.Contracts;
+using EdgeInventory.Counting;
 using EdgeInventory.Imaging;
 using EdgeInventory.Onnx;
 using EdgeInventory.Scenes;
@@ -133,7 +134,7 @@ internal static class Harness
                 }
 
                 DateTimeOffset at = t0 + TimeSpan.FromSeconds(o.IntervalSeconds * f);
-                IReadOnlyList<DiscrepancyEvent> events = agent.Process(boxes, frame.Width, frame.Height, at);
+                IReadOnlyList<DiscrepancyEvent> events = agent.Process(boxes, frame, at);
                 truthByFrame[f] = [.. camera.Zones.Select((bay, z) => ShortageTruth.Judge(camera.Photo, bay, script.Removed, camera.MinFacings[z], gapThreshold))];
                 foreach (DiscrepancyEvent e in events)
                 {
@@ -156,6 +157,8 @@ internal static class Harness
                         remaining = ShortageTruth.Remaining(bay, script.Removed),
                         observed = agent.Observations[z].Facings,
                         observedEmpty = Math.Round(agent.Observations[z].EmptyFraction, 3),
+                        pixelBare = double.IsNaN(agent.Observations[z].BareFraction) ? (double?)null : Math.Round(agent.Observations[z].BareFraction, 3),
+                        emptiedTruth = Math.Round(ShortageTruth.EmptiedFraction(camera.Photo, bay, script.Removed), 3),
                         confirmed = agent.Pipeline.Smoother.Confirmed(z)?.Facings,
                         confirmedEmpty = agent.Pipeline.Smoother.Confirmed(z) is { } c ? Math.Round(c.EmptyFraction, 3) : (double?)null,
                         occluded = agent.Pipeline.Smoother.IsOccluded(z),

@@ -71,6 +71,13 @@ public sealed record AgentSettings
 
     public required ReconciliationOptions Reconciliation { get; init; }
 
+    /// <summary>How a camera's detections (and pixels) become zone observations, for a model with these class names.</summary>
+    public CountingSettings CountingFor(IReadOnlyDictionary<int, string> classNames) =>
+        CountingSettings.FromClassNames(classNames, Model.ClassesAreSkus) with
+        {
+            ShelfTexture = Reconciliation.ReadShelfPixels ? ShelfTextureSettings.Default : null,
+        };
+
     public required EvidenceRetention Evidence { get; init; }
 
     public required HttpOptions Http { get; init; }
@@ -470,6 +477,7 @@ public static class AgentConfiguration
         AddRange(problems, A + "Reconciliation:EmptyFractionUpdateStep", r.EmptyFractionUpdateStep, 0, 1, lowOpen: true);
         AddRange(problems, A + "Reconciliation:ScannerFreshnessMinutes", r.ScannerFreshnessMinutes, 0, 525600, lowOpen: true);
         AddRange(problems, A + "Reconciliation:ScannerFacingTolerance", r.ScannerFacingTolerance, 0, 1, highOpen: true);
+        AddRange(problems, A + "Reconciliation:OutOfStockBareShare", r.OutOfStockBareShare, 0, 1);
         bool reconciliationInRange = problems.Count == beforeReconciliation;
         var reconciler = new ReconcilerSettings
         {
@@ -479,6 +487,7 @@ public static class AgentConfiguration
             ScannerFreshness = reconciliationInRange ? TimeSpan.FromMinutes(r.ScannerFreshnessMinutes) : TimeSpan.Zero,
             ScannerFacingTolerance = r.ScannerFacingTolerance,
             Baseline = new BaselineSettings { LearnAtCommissioning = r.LearnBaselineAtCommissioning },
+            OutOfStockBareShare = r.OutOfStockBareShare,
         };
         if (reconciliationInRange)
         {

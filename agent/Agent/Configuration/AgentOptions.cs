@@ -106,6 +106,12 @@ public sealed class ReconciliationOptions
     /// <summary>A zone's first confirmed state is what it looks like full (its baseline); false: planned facings decide until a restock or a full scanner count.</summary>
     public bool LearnBaselineAtCommissioning { get; set; } = true;
 
+    /// <summary>Read each zone's pixels for bare shelf (a second witness beside the detector, judged against the zone's baseline); false: the detector alone.</summary>
+    public bool ReadShelfPixels { get; set; } = true;
+
+    /// <summary>No product seen is out of stock only when at least this share of the width that was not bare when full looks bare now (with ReadShelfPixels).</summary>
+    public double OutOfStockBareShare { get; set; } = 0.6;
+
     /// <summary>A camera must be offline or stalled this long before an event is raised.</summary>
     public double CameraHealthInertiaSeconds { get; set; } = 30;
 

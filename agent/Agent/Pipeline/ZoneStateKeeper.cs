@@ -52,7 +52,7 @@ public sealed partial class ZoneStateKeeper
         ModelVersion = modelVersion;
         _reconciler = new StockReconciler(settings.Reconciler, settings.StoreId, settings.DeviceId, store.LoadOpenDiscrepancies());
 
-        CountingSettings counting = CountingSettings.FromClassNames(classNames, settings.Model.ClassesAreSkus);
+        CountingSettings counting = settings.CountingFor(classNames);
         TimeSpan healthInertia = TimeSpan.FromSeconds(settings.Reconciliation.CameraHealthInertiaSeconds);
         var cameras = new List<CameraRuntime>();
         for (int i = 0; i < settings.Cameras.Count; i++)
@@ -108,7 +108,7 @@ public sealed partial class ZoneStateKeeper
                 }
 
                 ZonePipeline pipeline = camera.Pipeline;
-                pipeline.Process(detections, frame.Image.Width, frame.Image.Height, now, _references, _frame);
+                pipeline.Process(detections, frame.Image.Width, frame.Image.Height, now, _references, _frame, frame.Image);
                 foreach (ZoneEvent e in _frame.Events)
                 {
                     _events.Add(e.Event);

@@ -24,7 +24,8 @@ public sealed record ExpectedStockBase(string? File, string? Sha256);
 public sealed class AgentStore : IDisposable
 {
     // Tables added later (expected_stock_*, zone_baseline) are created if missing and ignored by older agents, so they do not
-    // change the version: a rollback to an agent that knows only version 1 still opens the file.
+    // change the version: a rollback to an agent that knows only version 1 still opens the file. So are nullable columns
+    // added later (bare_fraction: NULL where the pixels were not read), added by AddColumnIfMissing.
     private const int SchemaVersion = 1;
 
     /// <summary>
@@ -84,6 +85,8 @@ public sealed class AgentStore : IDisposable
             CREATE TABLE IF NOT EXISTS expected_stock_base(
                 id INTEGER PRIMARY KEY CHECK (id = 1), planogram_file TEXT, planogram_sha256 TEXT, recorded_at TEXT NOT NULL);
             """);
+        AddColumnIfMissing("zone_state", "bare_fraction", "REAL");
+        AddColumnIfMissing("zone_baseline", "bare_fraction", "REAL");
         Execute($"PRAGMA user_version={SchemaVersion};");
         _sink.Initialize(_db);
     }
@@ -98,16 +101,16 @@ public sealed class AgentStore : IDisposable
         var states = new List<StoredZoneState>();
         using SqliteCommand cmd = Command("""
             SELECT s.camera_id, s.zone_id, s.facings, s.foreign_facings, s.empty_fraction, s.since, s.depth,
-                   b.facings, b.empty_fraction, b.learned_at, b.source
+                   b.facings, b.empty_fraction, b.learned_at, b.source, s.bare_fraction, b.bare_fraction
             FROM zone_state s LEFT JOIN zone_baseline b ON b.camera_id = s.camera_id AND b.zone_id = s.zone_id
             """);
         using SqliteDataReader r = cmd.ExecuteReader();
         while (r.Read())
         {
             ZoneBaseline? baseline = r.IsDBNull(7) ? null
-                : new ZoneBaseline(r.GetInt32(7), r.GetDouble(8), ParseTime(r.GetString(9)), Enum.Parse<BaselineSource>(r.GetString(10)));
+                : new ZoneBaseline(r.GetInt32(7), r.GetDouble(8), ParseTime(r.GetString(9)), Enum.Parse<BaselineSource>(r.GetString(10)), Fraction(r, 12));
             states.Add(new StoredZoneState(r.GetString(0), r.GetString(1),
-                new ConfirmedZoneState(r.GetInt32(2), r.GetInt32(3), r.GetDouble(4), ParseTime(r.GetString(5))), r.GetDouble(6), baseline));
+                new ConfirmedZoneState(r.GetInt32(2), r.GetInt32(3), r.GetDouble(4), ParseTime(r.GetString(5)), Fraction(r, 11)), r.GetDouble(6), baseline));
         }
 
         return states;
@@ -314,9 +317,10 @@ public sealed class AgentStore : IDisposable
         foreach (StoredZoneState z in zones)
         {
             using SqliteCommand cmd = Command("""
-                INSERT INTO zone_state(camera_id, zone_id, facings, foreign_facings, empty_fraction, since, depth)
-                VALUES ($c, $z, $f, $ff, $e, $s, $d)
-                ON CONFLICT(camera_id, zone_id) DO UPDATE SET facings = $f, foreign_facings = $ff, empty_fraction = $e, since = $s, depth = $d
+                INSERT INTO zone_state(camera_id, zone_id, facings, foreign_facings, empty_fraction, since, depth, bare_fraction)
+                VALUES ($c, $z, $f, $ff, $e, $s, $d, $b)
+                ON CONFLICT(camera_id, zone_id) DO UPDATE SET facings = $f, foreign_facings = $ff, empty_fraction = $e, since = $s, depth = $d,
+                    bare_fraction = $b
                 """, tx);
             cmd.Parameters.AddWithValue("$c", z.CameraId);
             cmd.Parameters.AddWithValue("$z", z.ZoneId);
@@ -325,12 +329,13 @@ public sealed class AgentStore : IDisposable
             cmd.Parameters.AddWithValue("$e", z.State.EmptyFraction);
             cmd.Parameters.AddWithValue("$s", Time(z.State.Since));
             cmd.Parameters.AddWithValue("$d", z.Depth);
+            cmd.Parameters.AddWithValue("$b", Nullable(z.State.BareFraction));
             cmd.ExecuteNonQuery();
             if (z.Baseline is { } b)
             {
                 using SqliteCommand baseline = Command("""
-                    INSERT INTO zone_baseline(camera_id, zone_id, facings, empty_fraction, learned_at, source) VALUES ($c, $z, $f, $e, $t, $s)
-                    ON CONFLICT(camera_id, zone_id) DO UPDATE SET facings = $f, empty_fraction = $e, learned_at = $t, source = $s
+                    INSERT INTO zone_baseline(camera_id, zone_id, facings, empty_fraction, learned_at, source, bare_fraction) VALUES ($c, $z, $f, $e, $t, $s, $b)
+                    ON CONFLICT(camera_id, zone_id) DO UPDATE SET facings = $f, empty_fraction = $e, learned_at = $t, source = $s, bare_fraction = $b
                     """, tx);
                 baseline.Parameters.AddWithValue("$c", z.CameraId);
                 baseline.Parameters.AddWithValue("$z", z.ZoneId);
@@ -338,6 +343,7 @@ public sealed class AgentStore : IDisposable
                 baseline.Parameters.AddWithValue("$e", b.EmptyFraction);
                 baseline.Parameters.AddWithValue("$t", Time(b.LearnedAt));
                 baseline.Parameters.AddWithValue("$s", b.Source.ToString());
+                baseline.Parameters.AddWithValue("$b", Nullable(b.BareFraction));
                 baseline.ExecuteNonQuery();
             }
         }
@@ -406,6 +412,20 @@ public sealed class AgentStore : IDisposable
     }
 
     public void Dispose() => _db.Dispose();
+
+    /// <summary>A fraction that may be unmeasured: NaN is stored as NULL (SQLite has no NaN) and read back as NaN.</summary>
+    private static object Nullable(double fraction) => double.IsNaN(fraction) ? DBNull.Value : fraction;
+
+    private static double Fraction(SqliteDataReader r, int column) => r.IsDBNull(column) ? double.NaN : r.GetDouble(column);
+
+    private void AddColumnIfMissing(string table, string column, string type)
+    {
+        using SqliteCommand info = Command($"SELECT 1 FROM pragma_table_info('{table}') WHERE name = '{column}'");
+        if (info.ExecuteScalar() is null)
+        {
+            Execute($"ALTER TABLE {table} ADD COLUMN {column} {type}");
+        }
+    }
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 

@@ -134,4 +134,51 @@ public sealed class ZoneBaselinePersistenceTests : IDisposable
         Assert.Equal(3, states.Single(static s => s.ZoneId == "z1").State.Facings);
         Assert.Null(states.Single(static s => s.ZoneId == "z2").Baseline);
     }
+
+    [Fact]
+    public void The_bare_share_of_a_state_and_a_baseline_survives_a_restart_and_unread_pixels_stay_unread()
+    {
+        string path = _dir.File("agent.db");
+        var read = new ConfirmedZoneState(4, 0, 0.25, T0, BareFraction: 0.375);
+        var unread = new ConfirmedZoneState(4, 0, 0.25, T0);
+        var baseline = new ZoneBaseline(5, 0.2, T0, BaselineSource.Commissioning, BareFraction: 0.125);
+        using (var store = new AgentStore(path, new LocalEventLog(NullLogger<LocalEventLog>.Instance, "s042", "edge-01")))
+        {
+            store.Record([new StoredZoneState("cam-1", "z1", read, 1, baseline), new StoredZoneState("cam-1", "z2", unread, 1, baseline with { BareFraction = double.NaN })], []);
+        }
+
+        using var reopened = new AgentStore(path, new LocalEventLog(NullLogger<LocalEventLog>.Instance, "s042", "edge-01"));
+        IReadOnlyList<StoredZoneState> states = reopened.LoadZoneStates();
+        Assert.Equal(0.375, states.Single(static s => s.ZoneId == "z1").State.BareFraction);
+        Assert.Equal(0.125, states.Single(static s => s.ZoneId == "z1").Baseline!.BareFraction);
+        Assert.True(double.IsNaN(states.Single(static s => s.ZoneId == "z2").State.BareFraction));
+        Assert.True(double.IsNaN(states.Single(static s => s.ZoneId == "z2").Baseline!.BareFraction));
+    }
+
+    [Fact]
+    public void A_database_from_before_the_bare_share_opens_and_reads_it_as_unread()
+    {
+        string path = _dir.File("agent.db");
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE zone_state(camera_id TEXT NOT NULL, zone_id TEXT NOT NULL, facings INTEGER NOT NULL, foreign_facings INTEGER NOT NULL,
+                    empty_fraction REAL NOT NULL, since TEXT NOT NULL, depth REAL NOT NULL, PRIMARY KEY(camera_id, zone_id));
+                CREATE TABLE zone_baseline(camera_id TEXT NOT NULL, zone_id TEXT NOT NULL, facings INTEGER NOT NULL, empty_fraction REAL NOT NULL,
+                    learned_at TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY(camera_id, zone_id));
+                INSERT INTO zone_state VALUES ('cam-1', 'z1', 4, 0, 0.25, '2026-12-07T09:00:00.0000000Z', 1);
+                INSERT INTO zone_baseline VALUES ('cam-1', 'z1', 5, 0.2, '2026-12-07T09:00:00.0000000Z', 'Commissioning');
+                PRAGMA user_version=1;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        using var store = new AgentStore(path, new LocalEventLog(NullLogger<LocalEventLog>.Instance, "s042", "edge-01"));
+        StoredZoneState z1 = Assert.Single(store.LoadZoneStates());
+        Assert.Equal(4, z1.State.Facings);
+        Assert.True(double.IsNaN(z1.State.BareFraction));
+        Assert.True(double.IsNaN(z1.Baseline!.BareFraction));
+    }
 }
