@@ -85,7 +85,7 @@ public sealed class SmoothingOptions
 
     public int OcclusionMaxObservations { get; set; } = 6;
 
-    public double OcclusionMaxSeconds { get; set; } = 120;
+    public double OcclusionMaxSeconds { get; set; } = 30;
 }
 
 public sealed class ReconciliationOptions
