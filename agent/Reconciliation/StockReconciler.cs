@@ -142,10 +142,22 @@ public sealed class StockReconciler
     private Desired? Availability(ZoneDefinition zone, ConfirmedZoneState state, ZoneBaseline? baseline, int minFacings, int units, int expectedUnits)
     {
         int facings = state.Facings;
+        // Share of the width that was not bare when full and is bare now; null where the pixels were not read, or
+        // where the zone looked bare even when full (plain packaging, a blank frame): then they witness nothing.
+        double? wentBare = baseline is null || double.IsNaN(state.BareFraction) || double.IsNaN(baseline.BareFraction)
+            || 1 - baseline.BareFraction < MinTexturedShareWhenFull
+            ? null
+            : Math.Clamp((state.BareFraction - baseline.BareFraction) / (1 - baseline.BareFraction), 0, 1);
         if (baseline is { Facings: <= 0 })
         {
             // The detector has found none of this zone's products since it was known full: what it sees says
-            // nothing about stock. Recorded (a model or zone to fix), never paged.
+            // nothing about stock. The pixels, where they saw the zone textured when full, judge alone; without them
+            // it is recorded (a model or zone to fix), never paged.
+            if (wentBare is double blindGone)
+            {
+                return ByPixelsAlone(zone, blindGone, minFacings, units, expectedUnits, baseline);
+            }
+
             return facings == 0
                 ? new(DiscrepancyKind.OutOfStock, Severity.Info, $"no product seen, and none was when the zone was known full ({Camel(baseline.Source)}): the detector does not find this zone's products; {expectedUnits} units expected")
                 : null;
@@ -153,12 +165,6 @@ public sealed class StockReconciler
 
         string seenFull = baseline is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $" ({baseline.Facings} seen when full, {Camel(baseline.Source)} {baseline.LearnedAt:yyyy-MM-dd HH:mm}Z)");
-        // Share of the width that was not bare when full and is bare now; null where the pixels were not read, or
-        // where the zone looked bare even when full (plain packaging, a blank frame): then they witness nothing.
-        double? wentBare = baseline is null || double.IsNaN(state.BareFraction) || double.IsNaN(baseline.BareFraction)
-            || 1 - baseline.BareFraction < MinTexturedShareWhenFull
-            ? null
-            : Math.Clamp((state.BareFraction - baseline.BareFraction) / (1 - baseline.BareFraction), 0, 1);
         string pixels = wentBare is double b ? string.Create(CultureInfo.InvariantCulture, $"; the pixels show {b:P0} of the width gone bare") : "";
         if (facings == 0 && (wentBare is null || wentBare >= _settings.OutOfStockBareShare))
         {
@@ -192,6 +198,28 @@ public sealed class StockReconciler
         }
 
         return null;
+    }
+
+    /// <summary>A zone whose products the detector never finds, judged by its pixels alone: what went bare since it was full.</summary>
+    private Desired? ByPixelsAlone(ZoneDefinition zone, double gone, int minFacings, int units, int expectedUnits, ZoneBaseline baseline)
+    {
+        string why = string.Create(CultureInfo.InvariantCulture,
+            $"the detector does not find this zone's products ({Camel(baseline.Source)}); the pixels show {gone:P0} of the width gone bare");
+        if (gone >= _settings.OutOfStockBareShare)
+        {
+            return new(DiscrepancyKind.OutOfStock, Severity.Critical, $"{why}; {expectedUnits} units expected");
+        }
+
+        double left = zone.PlannedFacings * (1 - gone);
+        if (left < minFacings - 1e-9)
+        {
+            return new(DiscrepancyKind.BelowMinimum, Severity.Warning, string.Create(CultureInfo.InvariantCulture,
+                $"{why}: about {left:0.#} of {zone.PlannedFacings} planned left, minimum {minFacings}; {units} of {expectedUnits} units"));
+        }
+
+        return gone >= _settings.GapThreshold
+            ? new(DiscrepancyKind.Gap, gone >= _settings.GapWarningThreshold ? Severity.Warning : Severity.Info, $"{why}")
+            : null;
     }
 
     /// <summary>Below this share of textured width when full, a zone's pixels say nothing about what has gone.</summary>

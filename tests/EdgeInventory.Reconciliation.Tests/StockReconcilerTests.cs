@@ -137,6 +137,20 @@ public class StockReconcilerTests
     }
 
     [Fact]
+    public void A_zone_the_detector_never_sees_is_judged_by_its_pixels_alone_and_is_only_information_without_them()
+    {
+        // Seen "full" with no box at all: the detector does not find these products.
+        var blind = new ZoneBaseline(0, 1, T0, BaselineSource.Commissioning, BareFraction: 0.1);
+        Assert.Empty(Run(NewReconciler(), Input(0, empty: 1, baseline: blind, bare: 0.1)));
+        DiscrepancyEvent emptied = Assert.Single(Run(NewReconciler(), Input(0, empty: 1, baseline: blind, bare: 0.95)));
+        Assert.Equal((DiscrepancyKind.OutOfStock, Severity.Critical), (emptied.Kind, emptied.Severity));
+        // 0.4 of the width gone bare: 4 × 0.6 = 2.4 left, above the minimum of 2: a gap, not below minimum.
+        Assert.Equal(DiscrepancyKind.Gap, Assert.Single(Run(NewReconciler(), Input(0, empty: 1, baseline: blind, bare: 0.46))).Kind);
+        DiscrepancyEvent unread = Assert.Single(Run(NewReconciler(), Input(0, empty: 1, baseline: blind with { BareFraction = double.NaN })));
+        Assert.Equal((DiscrepancyKind.OutOfStock, Severity.Info), (unread.Kind, unread.Severity));
+    }
+
+    [Fact]
     public void A_gap_is_the_mean_of_the_width_the_detector_uncovered_and_the_width_the_pixels_saw_go_bare()
     {
         var full = new ZoneBaseline(4, 0.05, T0, BaselineSource.Commissioning, BareFraction: 0);
