@@ -218,7 +218,7 @@ public sealed class StockReconciler
         }
 
         return gone >= _settings.GapThreshold
-            ? new(DiscrepancyKind.Gap, gone >= _settings.GapWarningThreshold ? Severity.Warning : Severity.Info, $"{why}")
+            ? new(DiscrepancyKind.Gap, gone >= _settings.GapWarningThreshold ? Severity.Warning : Severity.Info, why)
             : null;
     }
 
