@@ -6,7 +6,10 @@ using EdgeInventory.Tools;
 
 namespace EdgeInventory.AgentBench;
 
-/// <summary>The per-frame work after detection: zone assignment, coverage, smoothing and reconciliation of 6 zones.</summary>
+/// <summary>
+/// The per-frame work after detection: zone assignment, coverage, smoothing and reconciliation of 6 zones; with the
+/// frame's pixels read (ShelfTexture, the agent's default since issue 13) and without.
+/// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ShortInProcessConfig))]
 public class AgentCountingPathBenchmarks
@@ -21,6 +24,7 @@ public class AgentCountingPathBenchmarks
     private bool[] _changed = [];
     private ZonePipeline _pipeline = null!;
     private readonly ZoneFrameResult _result = new();
+    private readonly BgrImage _frame = new(1280, 720);
     private DateTimeOffset _now = new(2025, 6, 12, 9, 0, 0, TimeSpan.Zero);
 
     [GlobalSetup]
@@ -50,6 +54,12 @@ public class AgentCountingPathBenchmarks
         _obs = new ZoneObservation[_zones.Length];
         _changed = new bool[_zones.Length];
         _pipeline = new ZonePipeline("cam", _zones, new CountingSettings(), new SmoothingSettings(), new StockReconciler(new ReconcilerSettings(), "s042", "edge-01"), "m");
+        // Packaging-like print over the whole frame: every strip is read to the end (no early exit on bare shelf).
+        Span<byte> px = _frame.Pixels;
+        for (int i = 0; i < px.Length; i++)
+        {
+            px[i] = (byte)((((i / 3) % 1280 / 3) + ((i / 3 / 1280) / 5)) % 3 == 0 ? 40 : 210);
+        }
     }
 
     [Benchmark]
@@ -58,6 +68,15 @@ public class AgentCountingPathBenchmarks
         _counter.Observe(_boxes, 1280, 720, _obs);
         _smoother.Update(_obs, _now, _changed);
         _now += TimeSpan.FromSeconds(5);
+    }
+
+    /// <summary>The same with the frame's pixels read for each zone's bare share (<see cref="ShelfTexture"/>).</summary>
+    [Benchmark]
+    public int CountSmoothReconcileWithPixels()
+    {
+        _pipeline.Process(_boxes, 1280, 720, _now, null, _result, _frame);
+        _now += TimeSpan.FromSeconds(5);
+        return _result.Events.Count;
     }
 
     /// <summary>The agent's <see cref="ZonePipeline"/>: count, smooth, reconcile.</summary>
