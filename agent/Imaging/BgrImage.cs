@@ -11,6 +11,9 @@ public sealed class BgrImage
 
     private byte[] _pixels;
 
+    /// <summary>The luma (BT.601 weights, scaled by 256: 0..65280) of the BGR pixel at byte <paramref name="offset"/> of <paramref name="bgr"/>.</summary>
+    public static int Luma256(ReadOnlySpan<byte> bgr, int offset) => (bgr[offset] * 29) + (bgr[offset + 1] * 150) + (bgr[offset + 2] * 77);
+
     public BgrImage(int width = 0, int height = 0)
     {
         _pixels = [];

@@ -49,7 +49,7 @@ public sealed class ViewSignature
                     for (int x = x0; x < x1; x += step)
                     {
                         int o = row + (x * 3);
-                        sum += (src[o] * 29) + (src[o + 1] * 150) + (src[o + 2] * 77);
+                        sum += BgrImage.Luma256(src, o);
                         n++;
                     }
                 }

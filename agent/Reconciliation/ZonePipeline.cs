@@ -71,6 +71,9 @@ public sealed class ZonePipeline
 
     public ZoneCounter Counter { get; }
 
+    /// <summary>Each zone's observation of the latest frame, before smoothing (for tools that trace it).</summary>
+    public ReadOnlySpan<ZoneObservation> Observations => _observations;
+
     public ZoneSmoother Smoother { get; }
 
     /// <summary>Units per facing of each zone: the zone's own, refined by agreeing scanner counts.</summary>

@@ -253,7 +253,7 @@ public sealed class ShelfRenderer
                 }
 
                 int o = (y * photo.Image.Stride) + (x * 3);
-                samples.Add(((px[o] * 29) + (px[o + 1] * 150) + (px[o + 2] * 77), px[o], px[o + 1], px[o + 2]));
+                samples.Add((BgrImage.Luma256(px, o), px[o], px[o + 1], px[o + 2]));
             }
         }
 

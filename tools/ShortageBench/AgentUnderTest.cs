@@ -45,9 +45,7 @@ internal sealed class AgentUnderTest : IDisposable
     public IReadOnlyList<DiscrepancyEvent> Process(IReadOnlyList<Detection> detections, BgrImage frame, DateTimeOffset at)
     {
         Pipeline.Process(detections, frame.Width, frame.Height, at, references: null, _result, frame);
-        // The counter keeps no observations for callers: count the frame again for the trace (pure, cheap).
-        Observations = new ZoneObservation[Pipeline.Zones.Count];
-        Pipeline.Counter.Observe(detections, frame.Width, frame.Height, Observations, frame);
+        Observations = Pipeline.Observations.ToArray();
         return [.. _result.Events.Select(static e => e.Event)];
     }
 
