@@ -52,15 +52,27 @@ public static class ShelfTexture
         int stride = frame.Stride;
         int bare = 0, known = 0;
         double stripWidth = (double)blocksWide / strips;
+        // Block sums of the rows above, at and below the current one, for the strip's blocks and one either side:
+        // each block is summed once per strip, not once for each neighbour whose gradient reads it.
+        int span = (int)Math.Ceiling(stripWidth) + 3;
+        Span<int> cache = stackalloc int[3 * span];
         for (int s = 0; s < strips; s++)
         {
             int sx0 = bx0 + (int)Math.Round(s * stripWidth);
             int sx1 = bx0 + (int)Math.Round((s + 1) * stripWidth);
+            int from = Math.Max(1, sx0), to = Math.Min(sx1, (w / 2) - 1);
             int quietRows = 0, ownRows = 0, own = 0, all = 0;
+            // Cache row r holds blocks from-1 .. to (inclusive) of block row by-1+r, rotating as by advances.
+            BlockRow(px, stride, from - 1, to, by0 - 1, cache.Slice(((by0 - 1) % 3) * span, span));
+            BlockRow(px, stride, from - 1, to, by0, cache.Slice((by0 % 3) * span, span));
             for (int by = by0; by < by1; by++)
             {
+                BlockRow(px, stride, from - 1, to, by + 1, cache.Slice(((by + 1) % 3) * span, span));
+                ReadOnlySpan<int> above = cache.Slice(((by - 1) % 3) * span, span);
+                ReadOnlySpan<int> row = cache.Slice((by % 3) * span, span);
+                ReadOnlySpan<int> below = cache.Slice(((by + 1) % 3) * span, span);
                 int edges = 0, total = 0;
-                for (int bx = Math.Max(1, sx0); bx < Math.Min(sx1, (w / 2) - 1); bx++)
+                for (int bx = from; bx < to; bx++)
                 {
                     all++;
                     if (InOtherZone(zones, index, ((2 * bx) + 1.0) / w, ((2 * by) + 1.0) / h))
@@ -68,8 +80,9 @@ public static class ShelfTexture
                         continue;
                     }
 
-                    int gx = Math.Abs(Block(px, stride, bx + 1, by) - Block(px, stride, bx - 1, by));
-                    int gy = Math.Abs(Block(px, stride, bx, by + 1) - Block(px, stride, bx, by - 1));
+                    int i = bx - from + 1;
+                    int gx = Math.Abs(row[i + 1] - row[i - 1]);
+                    int gy = Math.Abs(below[i] - above[i]);
                     // Block sums are 4 pixels of luma x 256: compare with the threshold on the same scale.
                     if (gx + gy >= settings.EdgeThreshold * 4 * 256)
                     {
@@ -121,14 +134,15 @@ public static class ShelfTexture
         return false;
     }
 
-    /// <summary>Sum of the luma (x256) of the four pixels of block (bx, by).</summary>
-    private static int Block(ReadOnlySpan<byte> px, int stride, int bx, int by)
+    /// <summary>Sums of the luma (x256) of the four pixels of blocks <paramref name="first"/>..<paramref name="last"/> of block row <paramref name="by"/>.</summary>
+    private static void BlockRow(ReadOnlySpan<byte> px, int stride, int first, int last, int by, Span<int> sums)
     {
-        int o = (2 * by * stride) + (6 * bx);
-        return Luma(px, o) + Luma(px, o + 3) + Luma(px, o + stride) + Luma(px, o + stride + 3);
+        for (int bx = first; bx <= last; bx++)
+        {
+            int o = (2 * by * stride) + (6 * bx);
+            sums[bx - first] = BgrImage.Luma256(px, o) + BgrImage.Luma256(px, o + 3) + BgrImage.Luma256(px, o + stride) + BgrImage.Luma256(px, o + stride + 3);
+        }
     }
-
-    private static int Luma(ReadOnlySpan<byte> px, int o) => (px[o] * 29) + (px[o + 1] * 150) + (px[o + 2] * 77);
 }
 
 /// <summary>How <see cref="ShelfTexture"/> tells bare shelf from packaging.</summary>
