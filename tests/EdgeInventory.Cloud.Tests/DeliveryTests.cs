@@ -30,7 +30,7 @@ public sealed class DeliveryTests
             ["EDGEINV_Cloud__Broker__Password"] = CloudTestSystem.Users["cloud"],
             ["EDGEINV_Cloud__Broker__ClientId"] = "cloud-killed",
             ["EDGEINV_Cloud__Broker__ReconnectDelayMin"] = "00:00:00.200",
-            ["EDGEINV_Cloud__Http__Port"] = "0",
+            ["EDGEINV_Cloud__Http__Port"] = MosquittoBroker.FreePort().ToString(CultureInfo.InvariantCulture),
             ["EDGEINV_Logging__LogLevel__Default"] = "Warning",
         };
         var db = new CloudDatabase(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(state, "cloud.db")}");
@@ -48,8 +48,12 @@ public sealed class DeliveryTests
         }
 
         using Process first = StartAggregator(env, Path.Combine(state, "first.log"));
-        Assert.True(await CloudTestSystem.WaitUntilAsync(async () => await Count("SELECT COUNT(*) FROM schema_migrations") == EdgeInventory.Cloud.Storage.Schema.LatestVersion, TimeSpan.FromSeconds(60)), "the aggregator did not start");
-        await Task.Delay(1000); // its subscriptions are made right after the migration
+        // Ready (/readyz) once the broker acknowledged its subscriptions: until then the session has none, and the broker
+        // drops what is published (a fixed wait here lost the first 600-1,100 events on a loaded machine).
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{env["EDGEINV_Cloud__Http__Port"]}") };
+        Assert.True(await CloudTestSystem.WaitUntilAsync(async () => await IsReadyAsync(http), TimeSpan.FromSeconds(90)), $"the aggregator did not become ready: {Log(state, "first.log")}");
+        // The restarted one resumes the session the broker kept, subscriptions included; its HTTP endpoint is not needed.
+        env["EDGEINV_Cloud__Http__Port"] = "0";
 
         MqttConnection store = await system.ClientAsync("s001");
         const int Events = 10_000, Shortages = 500;
@@ -96,6 +100,18 @@ public sealed class DeliveryTests
                 await second.WaitForExitAsync();
             }
             second?.Dispose();
+        }
+    }
+
+    private static async Task<bool> IsReadyAsync(HttpClient http)
+    {
+        try
+        {
+            return (await http.GetAsync("/readyz")).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // not listening yet
         }
     }
 
