@@ -69,11 +69,14 @@ public sealed class ModelOptions
 
 public sealed class SmoothingOptions
 {
-    public int Window { get; set; } = 5;
+    // 3 / 4 / 15 s: a shopper in front of a zone for 3 frames changes nothing (4 observations), and a real change is
+    // raised 3-4 intervals after it at the 5 s interval (5 / 3 / 20 s took 4-6); measured on the shortage harness
+    // (agent/Reconciliation/README.md).
+    public int Window { get; set; } = 3;
 
-    public int InertiaObservations { get; set; } = 3;
+    public int InertiaObservations { get; set; } = 4;
 
-    public double InertiaSeconds { get; set; } = 20;
+    public double InertiaSeconds { get; set; } = 15;
 
     public double EmptyFractionTolerance { get; set; } = 0.1;
 

@@ -53,6 +53,31 @@ public sealed class AgentConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void The_default_smoothing_ignores_a_shopper_hiding_a_zone_for_three_frames_and_confirms_a_drop_four_intervals_after_it()
+    {
+        JsonObject config = Valid();
+        Agent(config).Remove("Smoothing");
+        var smoother = new EdgeInventory.Counting.ZoneSmoother([TestZones.Zone("alone", 0, 0, 0.3, 0.3)], Load(config).Smoothing);
+        var at = new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
+        bool[] changed = new bool[1];
+        var confirmedAt = new List<int>();
+        // One frame every 5 s (the cameras' default interval): 8 full, a shopper in front for 3, full for 5, then a drop
+        // to 3 facings from frame 16 on. The zone has no neighbour, so only the inertia can tell the shopper from a drop.
+        for (int frame = 0; frame < 24; frame++)
+        {
+            int facings = frame is >= 8 and < 11 ? 0 : frame >= 16 ? 3 : 10;
+            if (smoother.Update([new EdgeInventory.Counting.ZoneObservation(facings, 0, facings == 0 ? 1 : 0)], at.AddSeconds(5 * frame), changed) > 0)
+            {
+                confirmedAt.Add(frame);
+            }
+        }
+
+        // Frame 3: the first state (4 observations, 15 s); frame 20: the drop, on its fifth frame (4 intervals after it).
+        Assert.Equal([3, 20], confirmedAt);
+        Assert.Equal(3, smoother.Confirmed(0)!.Value.Facings);
+    }
+
+    [Fact]
     public void Environment_values_override_the_file()
     {
         AgentSettings s = Load(Valid(), new Dictionary<string, string?> { ["Agent:Cameras:0:IntervalSeconds"] = "2", ["Agent:DeviceId"] = "edge-99" });
