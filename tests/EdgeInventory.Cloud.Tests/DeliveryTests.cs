@@ -107,7 +107,8 @@ public sealed class DeliveryTests
     {
         try
         {
-            return (await http.GetAsync("/readyz")).IsSuccessStatusCode;
+            using HttpResponseMessage response = await http.GetAsync("/readyz");
+            return response.IsSuccessStatusCode;
         }
         catch (HttpRequestException)
         {
