@@ -51,6 +51,14 @@ public sealed partial class OutboxRelay
     private const int MaxDeleteBatch = 4096;
     private static readonly Counter DeliveredCounter = Metrics.CreateCounter("edgeinv_outbox_delivered_total", "outbox events the broker acknowledged (PUBACK)");
     private static readonly Counter FailedCounter = Metrics.CreateCounter("edgeinv_outbox_publish_failures_total", "outbox publishes refused by the broker, unacknowledged in time or cut off; each is retried");
+    private static readonly Counter UnroutedCounter = Metrics.CreateCounter("edgeinv_outbox_unrouted_total",
+        "outbox events the broker acknowledged with reason 16 (no matching subscribers): accepted, counted as delivered, and dropped by the broker");
+
+    /// <summary>MQTT 5 PUBACK reason 16: the broker accepted the message and had no subscriber to give it to.</summary>
+    private const int NoMatchingSubscribers = 0x10;
+
+    /// <summary>At most one warning about unrouted events per this many milliseconds; the counter has every one.</summary>
+    private const long UnroutedLogIntervalMs = 60_000;
 
     private readonly SqliteOutbox outbox;
     private readonly MqttConnection client;
@@ -68,6 +76,9 @@ public sealed partial class OutboxRelay
     private int buffered;
     private int inFlight;
     private long delivered;
+    private long unrouted;
+    private long unroutedSinceLog;
+    private long unroutedLoggedAt = long.MinValue;
 
     public OutboxRelay(SqliteOutbox outbox, MqttConnection client, OutboxRelayOptions? options = null, ILogger<OutboxRelay>? logger = null)
     {
@@ -82,6 +93,14 @@ public sealed partial class OutboxRelay
     public Action<OutboxDelivery>? Delivered { get; set; }
 
     public long DeliveredCount => Interlocked.Read(ref delivered);
+
+    /// <summary>
+    /// Delivered events the broker acknowledged with reason 16, no matching subscribers: nobody (the cloud's
+    /// aggregator included) had subscribed to their topic, so the broker dropped them. Counted, not retried: the
+    /// broker accepted them, and holding a zone back until someone subscribes would stop its events for good on a
+    /// broker the cloud does not read. A persistent cloud session (subscribed once) makes the broker keep them instead.
+    /// </summary>
+    public long UnroutedCount => Interlocked.Read(ref unrouted);
 
     /// <summary>
     /// Called each time the relay has read what was committed, dispatched what it could and starts to wait (for a
@@ -284,7 +303,9 @@ public sealed partial class OutboxRelay
             publish.ContinueWith(static (task, state) =>
             {
                 var (relay, entry) = ((OutboxRelay, Entry))state!;
-                relay.completions.Writer.TryWrite(new Completion(entry, task.IsCompletedSuccessfully ? null : task.Exception?.InnerException ?? new OperationCanceledException("no PUBACK in time")));
+                relay.completions.Writer.TryWrite(task.IsCompletedSuccessfully
+                    ? new Completion(entry, null, task.Result.ReasonCode)
+                    : new Completion(entry, task.Exception?.InnerException ?? new OperationCanceledException("no PUBACK in time"), 0));
             }, (this, head), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
@@ -301,6 +322,11 @@ public sealed partial class OutboxRelay
             acked!.Add(entry.Sequence);
             Interlocked.Increment(ref delivered);
             DeliveredCounter.Inc();
+            if (done.ReasonCode == NoMatchingSubscribers)
+            {
+                CountUnrouted(entry);
+            }
+
             if (entry.Attempts > 1)
             {
                 LogDeliveredAfterRetry(logger, entry.EventId, entry.Attempts);
@@ -330,6 +356,20 @@ public sealed partial class OutboxRelay
         else
         {
             LogRetrying(logger, entry.EventId, reason, entry.Attempts, delayMs / 1000);
+        }
+    }
+
+    private void CountUnrouted(Entry entry)
+    {
+        Interlocked.Increment(ref unrouted);
+        UnroutedCounter.Inc();
+        unroutedSinceLog++;
+        long now = Environment.TickCount64;
+        if (unroutedLoggedAt == long.MinValue || now - unroutedLoggedAt >= UnroutedLogIntervalMs)
+        {
+            LogUnrouted(logger, unroutedSinceLog, entry.Topic);
+            unroutedSinceLog = 0;
+            unroutedLoggedAt = now;
         }
     }
 
@@ -364,7 +404,7 @@ public sealed partial class OutboxRelay
         public long DueAt { get; set; }
     }
 
-    private readonly record struct Completion(Entry Entry, Exception? Error);
+    private readonly record struct Completion(Entry Entry, Exception? Error, int ReasonCode);
 
     /// <summary>The relay's prepared statements on its own connection.</summary>
     private sealed class RelayStore : IDisposable
@@ -448,6 +488,9 @@ public sealed partial class OutboxRelay
 
     [LoggerMessage(EventId = 5215, Level = LogLevel.Critical, Message = "the outbox deleter stopped: {Reason}; acknowledged events are no longer deleted and will be sent again after a restart")]
     private static partial void LogDeleterFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5216, Level = LogLevel.Warning, Message = "{Count} event(s), the latest on '{Topic}', were acknowledged with no matching subscribers: the broker dropped them (is the cloud's aggregator subscribed to this broker?)")]
+    private static partial void LogUnrouted(ILogger logger, long count, string topic);
 
     [LoggerMessage(EventId = 5213, Level = LogLevel.Information, Message = "event {EventId} delivered after {Attempts} attempts")]
     private static partial void LogDeliveredAfterRetry(ILogger logger, Guid eventId, int attempts);

@@ -132,6 +132,41 @@ public sealed class OutboxRelayTests : IDisposable
         await running;
     }
 
+    [Fact]
+    public async Task Events_no_one_subscribed_to_are_counted_as_unrouted_and_routed_ones_are_not()
+    {
+        var outbox = new SqliteOutbox(new OutboxOptions { DatabasePath = database });
+        using var client = new MqttConnection(Fixtures.Client(broker.Port, "s042"));
+        var relay = new OutboxRelay(outbox, client);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Task running = relay.RunAsync(stop.Token);
+
+        // No subscriber yet: the broker acknowledges with reason 16 and drops them.
+        outbox.EnqueueBatch(Enumerable.Range(0, 5).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i}"))));
+        var deadline = Stopwatch.StartNew();
+        while (relay.DeliveredCount < 5 && deadline.Elapsed < Fixtures.Patience)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(5, relay.DeliveredCount);
+        Assert.Equal(5, relay.UnroutedCount);
+
+        using var collector = new Collector(broker.Port);
+        await collector.SubscribeAsync();
+        outbox.EnqueueBatch(Enumerable.Range(0, 3).Select(i => OutboxMessage.For(TestMessages.Discrepancy($"zone-{i}"))));
+        await collector.WaitForDistinctAsync(3, Fixtures.Patience);
+        while (relay.DeliveredCount < 8 && deadline.Elapsed < Fixtures.Patience)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(8, relay.DeliveredCount);
+        Assert.Equal(5, relay.UnroutedCount);
+        await stop.CancelAsync();
+        await running;
+    }
+
     private (long Attempts, string? Error) FailureOf(Guid eventId)
     {
         using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
