@@ -11,7 +11,8 @@ threshold the fold did not choose: the threshold with the lowest count MAE over 
 held-out photos (nested, so no photo picks its own threshold). It also prints the threshold chosen
 on all held-out photos pooled, which is what an export of the final model should carry.
 `--sizes` evaluates each fold's final EMA weights at more input sizes (the fully convolutional
-net runs at any multiple of 32) and caches the result beside the checkpoint.
+net runs at any multiple of 32), `--nms-ious` at other NMS IoU thresholds and `--flip` with mirrored
+test-time augmentation (both at the trained size), and caches the result beside the checkpoint.
 """
 import argparse
 import glob
@@ -50,9 +51,15 @@ def merged(stats_list):
     return out
 
 
-def evaluate_size(fold_dir, imgsz, threads):
-    """Validates the fold's last EMA weights on its held-out photos at another input size (cached)."""
-    path = os.path.join(fold_dir, f"val-stats-{imgsz}.pt")
+def variant_name(imgsz, nms_iou=None, flip_tta=False):
+    """The cache file's suffix of an inference variant: input size, NMS IoU other than the fold's, mirrored TTA."""
+    return f"{imgsz}" + (f"-iou{nms_iou:g}" if nms_iou is not None else "") + ("-flip" if flip_tta else "")
+
+
+def evaluate_size(fold_dir, imgsz, threads, nms_iou=None, flip_tta=False):
+    """Validates the fold's last EMA weights on its held-out photos at another input size, NMS IoU or with
+    mirrored test-time augmentation (cached beside the checkpoint)."""
+    path = os.path.join(fold_dir, f"val-stats-{variant_name(imgsz, nms_iou, flip_tta)}.pt")
     if os.path.exists(path):
         return path
     import train
@@ -68,8 +75,9 @@ def evaluate_size(fold_dir, imgsz, threads):
     held = held[:cfg["limit"]] if cfg.get("limit") else held
     val_set = ShelfDataset(cfg["data"], "val", imgsz, nc=len(cfg["names"]), train=False, pairs=held)
     loader = torch.utils.data.DataLoader(val_set, batch_size=4, shuffle=False, num_workers=0, collate_fn=collate)
-    _, stats = train.validate(model, loader, torch.device("cpu"), len(cfg["names"]), cfg["nms_iou"])
-    torch.save({"stats": stats.__dict__, "imgsz": imgsz, "epoch": ckpt["epoch"] + 1,
+    _, stats = train.validate(model, loader, torch.device("cpu"), len(cfg["names"]),
+                              cfg["nms_iou"] if nms_iou is None else nms_iou, flip_tta=flip_tta)
+    torch.save({"stats": stats.__dict__, "imgsz": imgsz, "variant": variant_name(imgsz, nms_iou, flip_tta), "epoch": ckpt["epoch"] + 1,
                 "images": [os.path.basename(p[0]) for p in held]}, path)
     return path
 
@@ -104,7 +112,7 @@ def fold_stats(fold_dir, imgsz):
     return None, None
 
 
-def summarise(folds, imgsz):
+def summarise(folds, imgsz, variant=None):
     per_fold = []
     for i, (stats, blob) in enumerate(folds):
         others = merged([s for j, (s, _) in enumerate(folds) if j != i])
@@ -118,7 +126,7 @@ def summarise(folds, imgsz):
     keys = ("ap50", "ap50_95", "count_mae", "count_rmse", "count_mean_error", "precision", "recall")
     mean = {k: float(np.mean([f[k] for f in per_fold])) for k in keys}
     std = {k: float(np.std([f[k] for f in per_fold], ddof=1)) if len(per_fold) > 1 else 0.0 for k in keys}
-    return {"imgsz": imgsz, "folds": per_fold, "mean": mean, "std": std, "pooled_conf": pooled_conf,
+    return {"imgsz": imgsz, "variant": variant or str(imgsz), "folds": per_fold, "mean": mean, "std": std, "pooled_conf": pooled_conf,
             "pooled_count_mae_at_pooled_conf": pooled.counts_at(pooled_conf)["count_mae"]}
 
 
@@ -126,6 +134,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run", help="folder whose fold*/ subfolders are the k-fold runs")
     ap.add_argument("--sizes", default=None, help="comma-separated input sizes to evaluate besides the trained one")
+    ap.add_argument("--nms-ious", default=None,
+                    help="comma-separated NMS IoU thresholds to evaluate at the trained size (the folds validated at their --nms-iou)")
+    ap.add_argument("--flip", action="store_true",
+                    help="also evaluate mirrored test-time augmentation at the trained size (each photo run twice, one NMS)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     ap.add_argument("--link-holdouts", metavar="OUT", default=None,
@@ -140,7 +152,9 @@ def main(argv=None):
     sizes = []
     for d in fold_dirs:
         for p in glob.glob(os.path.join(d, "val-stats-*.pt")):
-            sizes.append(torch_load(p)["imgsz"])
+            blob = torch_load(p)
+            if blob.get("variant", str(blob["imgsz"])) == str(blob["imgsz"]):
+                sizes.append(blob["imgsz"])
     if args.sizes:
         extra = [int(s) for s in args.sizes.split(",") if s.strip()]
         for s in extra:
@@ -155,11 +169,23 @@ def main(argv=None):
         if any(s is None for s, _ in folds):
             continue  # not every fold was evaluated at this size
         results.append(summarise(folds, imgsz))
+    # Inference variants at the size each fold was trained for (its last validation's), one cache file per fold.
+    variants = [(float(x), False) for x in args.nms_ious.split(",") if x.strip()] if args.nms_ious else []
+    if args.flip:
+        variants += [(None, True)] + [(iou, True) for iou, _ in list(variants)]
+    for nms_iou, flip in variants:
+        folds = []
+        for d in fold_dirs:
+            trained = max(glob.glob(os.path.join(d, "val-stats-epoch*.pt")),
+                          key=lambda p: int(p.rsplit("epoch", 1)[1].split(".")[0]))
+            imgsz = torch_load(trained)["imgsz"]
+            folds.append(load_stats(evaluate_size(d, imgsz, args.threads, nms_iou, flip)))
+        results.append(summarise(folds, folds[0][1]["imgsz"], folds[0][1]["variant"]))
     if args.json:
         print(json.dumps({"run": args.run, "results": results}, indent=1))
         return
     for res in results:
-        print(f"{args.run} at {res['imgsz']} px ({len(res['folds'])} folds; threshold per fold chosen on the other folds)")
+        print(f"{args.run} at {res['variant']} ({len(res['folds'])} folds; threshold per fold chosen on the other folds)")
         print("fold  images  epoch  AP50    AP50-95  conf    count MAE  mean err  P      R")
         for f in res["folds"]:
             print(f"{f['fold']:>4}  {f['images']:>6}  {f['epoch']:>5}  {f['ap50']:.4f}  {f['ap50_95']:.4f}   "

@@ -96,6 +96,14 @@ def check_pretrained(data, out):
     assert np.array_equal(got, expected), "--arch yolox-nano did not start from the COCO weights"
     check_onnx(os.path.join(run, "shelf-detector.onnx"), size, 1)
 
+    # cv.py's inference variants on the fold's held-out photos: another NMS IoU and mirrored TTA, cached by name.
+    import cv
+    plain = cv.load_stats(cv.evaluate_size(run, size, 1))[0]
+    path = cv.evaluate_size(run, size, 1, nms_iou=0.6, flip_tta=True)
+    assert os.path.basename(path) == f"val-stats-{size}-iou0.6-flip.pt", path
+    mirrored = cv.load_stats(path)[0]
+    assert mirrored.gt_counts == plain.gt_counts, "cv.py --flip validated other photos than the plain run"
+
     everything = {os.path.basename(p[0]) for p in list_split(data, "train") + list_split(data, "val")}
     held = [{os.path.basename(p[0]) for p in kfold_split(data, 3, i)[1]} for i in range(3)]
     assert set().union(*held) == everything and sum(len(h) for h in held) == len(everything), \

@@ -102,8 +102,9 @@ def make_grad_scaler(enabled):
 
 
 @torch.no_grad()
-def validate(model, loader, device, nc, nms_iou):
-    """AP50, AP50-95 and the count-optimal threshold on the val loader."""
+def validate(model, loader, device, nc, nms_iou, flip_tta=False):
+    """AP50, AP50-95 and the count-optimal threshold on the val loader. flip_tta: also run each image mirrored
+    left-right and put both sets of boxes through one NMS (test-time augmentation, for cv.py to measure)."""
     model.eval()
     model.detect.export_decode = True
     stats = DetectionStats(nc)
@@ -112,6 +113,10 @@ def validate(model, loader, device, nc, nms_iou):
         for images, targets, _ in loader:
             images = images.to(device).float() / 255
             pred = model(images).float()
+            if flip_tta:
+                mirrored = model(images.flip(3)).float()
+                mirrored[:, 0] = images.shape[3] - mirrored[:, 0]  # box centres back to the unmirrored image
+                pred = torch.cat((pred, mirrored), 2)
             dets = postprocess(pred, conf=0.001, iou=nms_iou)
             for i, det in enumerate(dets):
                 gt = targets[targets[:, 0] == i][:, 1:]
