@@ -75,6 +75,30 @@ public sealed class YoloDetectorTests
     }
 
     [Fact]
+    public void The_models_edgeinv_iou_is_the_default_NMS_threshold_and_settings_override_it()
+    {
+        using var detector = YoloDetector.Open(RepoPaths.OnnxFixture("yolov8_iou.onnx"));
+        Assert.Equal(0.6f, detector.Model.DefaultIoU);
+        var image = new BgrImage(64, 64);
+        var results = new List<Detection>();
+        detector.Detect(image, results); // the two boxes overlap at IoU 0.68: one is suppressed at the file's 0.6
+        Assert.Equal([0.9f], results.Select(static d => d.Score));
+        detector.Detect(image, results, new DetectionSettings { IoU = 0.7f });
+        Assert.Equal([0.9f, 0.8f], results.Select(static d => d.Score));
+
+        using var plain = YoloDetector.Open(RepoPaths.OnnxFixture("yolov8_dynamic.onnx"));
+        Assert.Equal(YoloModelInfo.FallbackIoU, plain.Model.DefaultIoU);
+    }
+
+    [Fact]
+    public void An_edgeinv_iou_outside_0_to_1_refuses_the_model_naming_the_value()
+    {
+        string path = RepoPaths.OnnxFixture("yolov8_bad_iou.onnx");
+        var e = Assert.Throws<ModelFormatException>(() => YoloDetector.Open(path));
+        Assert.Equal($"{path}: metadata 'edgeinv_iou' = '1.5' is not an IoU threshold above 0 and at most 1", e.Message);
+    }
+
+    [Fact]
     public void Not_a_detector_is_refused_with_the_reason()
     {
         string path = RepoPaths.OnnxFixture("classifier.onnx");

@@ -6,7 +6,7 @@
 Contract with the C# detector (the same as an Ultralytics export):
   input  `images`  float32 [batch, 3, H, W], RGB 0..1, letterboxed with 114/255 padding;
   output `output0` float32 [batch, 4+nc, N]: cx, cy, w, h in input pixels, then sigmoid scores;
-  metadata_props: names, imgsz, stride, task, description, version, date, batch, edgeinv_conf.
+  metadata_props: names, imgsz, stride, task, description, version, date, batch, edgeinv_conf, edgeinv_iou.
 """
 import argparse
 import datetime
@@ -39,8 +39,9 @@ def fuse_conv_bn(model):
     return model
 
 
-def export_onnx(model, out_path, imgsz, names, conf, description):
-    """Writes the ONNX file with Ultralytics-style metadata; returns the path."""
+def export_onnx(model, out_path, imgsz, names, conf, description, iou=0.7):
+    """Writes the ONNX file with Ultralytics-style metadata; returns the path. conf and iou: the score threshold
+    and the NMS IoU it was chosen with (edgeinv_conf, edgeinv_iou: the C# detector's defaults for this file)."""
     import onnx
 
     model = fuse_conv_bn(model.float().cpu().eval())
@@ -82,6 +83,7 @@ def export_onnx(model, out_path, imgsz, names, conf, description):
         "imgsz": str([imgsz, imgsz]),
         "names": str({i: n for i, n in enumerate(names)}),
         "edgeinv_conf": f"{conf:.4f}",
+        "edgeinv_iou": f"{iou:.2f}",
     }
     del proto.metadata_props[:]
     for k, v in meta.items():
@@ -118,6 +120,8 @@ def main(argv=None):
     ap.add_argument("--imgsz", type=int, default=None, help="input size (default: the training size, or 640)")
     ap.add_argument("--conf", type=float, default=None,
                     help="operating threshold to store (default: the one chosen on val during training)")
+    ap.add_argument("--iou", type=float, default=None,
+                    help="NMS IoU the threshold was chosen with, stored for the detector (default: the training run's --nms-iou, 0.7)")
     args = ap.parse_args(argv)
 
     if args.random:
@@ -126,6 +130,7 @@ def main(argv=None):
         imgsz = args.imgsz or 640
         names = ["product"] if args.nc == 1 else [f"class{i}" for i in range(args.nc)]
         conf = args.conf if args.conf is not None else 0.25
+        iou = args.iou if args.iou is not None else 0.7
         desc = f"EdgeInventory {model.name} with RANDOM weights (for timing only, detects nothing)"
     else:
         model, ckpt = load_checkpoint_model(args.weights)
@@ -133,17 +138,20 @@ def main(argv=None):
         imgsz = args.imgsz or cfg.get("view_size") or cfg["imgsz"]
         names = cfg["names"]
         conf = args.conf if args.conf is not None else ckpt.get("best_conf")
+        iou = args.iou if args.iou is not None else cfg.get("nms_iou", 0.7)
         if conf is None:
             sys.exit(f"{args.weights}: no operating threshold chosen on val in this checkpoint; pass --conf")
         init = " from COCO weights (YOLOX, Apache-2.0)" if cfg.get("pretrained") else ""
         desc = (f"EdgeInventory {model.name} ({', '.join(names)}){init}, trained by tools/train "
                 f"for {ckpt['epoch'] + 1} epochs at {cfg['imgsz']} px on {cfg.get('data_name', 'unknown data')}")
+    if not 0 < iou <= 1:
+        sys.exit(f"--iou {iou}: must be within (0, 1]")
     if imgsz % max(STRIDES):
         sys.exit(f"--imgsz {imgsz}: must be a multiple of {max(STRIDES)}")
     print(f"model: {model.name}, {count_params(model) / 1e6:.2f}M params, "
           f"{count_gflops(model, imgsz):.1f} GFLOPs at {imgsz}", file=sys.stderr)
-    export_onnx(model, args.out, imgsz, names, conf, desc)
-    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.1f} MB, conf {conf:.4f})", file=sys.stderr)
+    export_onnx(model, args.out, imgsz, names, conf, desc, iou)
+    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.1f} MB, conf {conf:.4f}, NMS IoU {iou:.2f})", file=sys.stderr)
 
 
 if __name__ == "__main__":

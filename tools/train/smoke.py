@@ -15,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 IMGSZ = 160
-REQUIRED_METADATA = ("names", "imgsz", "stride", "task", "description", "version", "date", "batch", "edgeinv_conf")
+REQUIRED_METADATA = ("names", "imgsz", "stride", "task", "description", "version", "date", "batch", "edgeinv_conf", "edgeinv_iou")
 
 
 def check_onnx(path, imgsz, nc):
@@ -43,6 +43,7 @@ def check_onnx(path, imgsz, nc):
     assert meta["names"] == "{0: 'product'}", meta["names"]
     conf = float(meta["edgeinv_conf"])
     assert 0 < conf < 1 and len(meta["edgeinv_conf"].split(".")[1]) == 4, meta["edgeinv_conf"]
+    assert meta["edgeinv_iou"] == "0.70", meta["edgeinv_iou"]  # the trainer's --nms-iou, which chose the threshold
     assert max(op.version for op in proto.opset_import if op.domain in ("", "ai.onnx")) == 17
     return meta
 

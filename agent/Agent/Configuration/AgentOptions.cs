@@ -41,6 +41,7 @@ public sealed class ModelOptions
     /// <summary>Score threshold; null takes the model's (edgeinv_conf metadata, else 0.25).</summary>
     public float? Confidence { get; set; }
 
+    /// <summary>NMS IoU threshold; null takes the model's (edgeinv_iou metadata, else 0.7).</summary>
     public float? IoU { get; set; }
 
     /// <summary>Cpu, Cuda or TensorRT.</summary>

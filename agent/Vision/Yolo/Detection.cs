@@ -6,7 +6,7 @@ public sealed record DetectionSettings
     /// <summary>Minimum score; the model's edgeinv_conf metadata, else 0.25.</summary>
     public float? Confidence { get; init; }
 
-    /// <summary>IoU above which a lower-scoring box of the same class is suppressed (default 0.7, as Ultralytics predicts).</summary>
+    /// <summary>IoU above which a lower-scoring box of the same class is suppressed; null takes the model's (edgeinv_iou metadata, else 0.7 as Ultralytics predicts).</summary>
     public float? IoU { get; init; }
 
     /// <summary>

@@ -13,7 +13,6 @@ namespace EdgeInventory.Vision.Yolo;
 /// </summary>
 public sealed class YoloDetector : IDisposable
 {
-    private const float DefaultIoU = 0.7f;
     private const int DefaultMaxDetections = 1000;
 
     private readonly ModelSession _session;
@@ -132,7 +131,7 @@ public sealed class YoloDetector : IDisposable
         using Lock.Scope run = _runGate.EnterScope();
         ObjectDisposedException.ThrowIf(_disposed, this);
         float conf = settings?.Confidence ?? Model.DefaultConfidence;
-        float iou = settings?.IoU ?? DefaultIoU;
+        float iou = settings?.IoU ?? Model.DefaultIoU;
         int maxDet = settings?.MaxDetections ?? DefaultMaxDetections;
         int chunk = Model.FixedBatch ?? MaxBatch;
         var timings = default(StageTimings);

@@ -10,6 +10,9 @@ public sealed record YoloModelInfo
 {
     public const float FallbackConfidence = 0.25f;
 
+    /// <summary>The NMS IoU of a model without edgeinv_iou metadata: Ultralytics' predict default.</summary>
+    public const float FallbackIoU = 0.7f;
+
     public required string Path { get; init; }
 
     public required IReadOnlyDictionary<int, string> Names { get; init; }
@@ -25,6 +28,9 @@ public sealed record YoloModelInfo
 
     /// <summary>The default score threshold: metadata edgeinv_conf when present, else 0.25.</summary>
     public required float DefaultConfidence { get; init; }
+
+    /// <summary>The default NMS IoU: metadata edgeinv_iou (the IoU its threshold was chosen with) when present, else 0.7.</summary>
+    public float DefaultIoU { get; init; } = FallbackIoU;
 
     /// <summary>The model's version for the messages it produces: metadata version/date, or the file name.</summary>
     public required string Version { get; init; }
@@ -100,6 +106,15 @@ public sealed record YoloModelInfo
             }
         }
 
+        float iou = FallbackIoU;
+        if (meta["edgeinv_iou"] is string iouText)
+        {
+            if (!float.TryParse(iouText, NumberStyles.Float, CultureInfo.InvariantCulture, out iou) || !(iou is > 0f and <= 1f))
+            {
+                throw new ModelFormatException(path, $"metadata 'edgeinv_iou' = '{iouText}' is not an IoU threshold above 0 and at most 1");
+            }
+        }
+
         string version = meta["version"] is string v && meta["date"] is string d ? $"{System.IO.Path.GetFileNameWithoutExtension(path)}@{v}/{d}"
             : meta["version"] is string v2 ? $"{System.IO.Path.GetFileNameWithoutExtension(path)}@{v2}"
             : System.IO.Path.GetFileName(path);
@@ -113,6 +128,7 @@ public sealed record YoloModelInfo
             FixedBatch = input.Dimensions[0] > 0 ? (int)input.Dimensions[0] : null,
             Layout = layout,
             DefaultConfidence = conf,
+            DefaultIoU = iou,
             Version = version,
             InputName = input.Name,
             OutputName = output.Name,
