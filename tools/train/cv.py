@@ -99,11 +99,15 @@ def link_holdouts(fold_dirs, out):
         print(f"{target}: {len(held)} held-out photos")
 
 
+def epoch_stats(fold_dir):
+    """The trainer's validations of the fold (val-stats-epochN.pt), the last epoch first."""
+    return sorted(glob.glob(os.path.join(fold_dir, "val-stats-epoch*.pt")),
+                  key=lambda p: int(p.rsplit("epoch", 1)[1].split(".")[0]), reverse=True)
+
+
 def fold_stats(fold_dir, imgsz):
     """The fold's held-out stats at this input size: the trainer's last validation, or a cached one."""
-    candidates = [os.path.join(fold_dir, f"val-stats-{imgsz}.pt")]
-    candidates += sorted(glob.glob(os.path.join(fold_dir, "val-stats-epoch*.pt")),
-                         key=lambda p: int(p.rsplit("epoch", 1)[1].split(".")[0]), reverse=True)
+    candidates = [os.path.join(fold_dir, f"val-stats-{imgsz}.pt")] + epoch_stats(fold_dir)
     for path in candidates:
         if os.path.exists(path):
             stats, blob = load_stats(path)
@@ -176,9 +180,7 @@ def main(argv=None):
     for nms_iou, flip in variants:
         folds = []
         for d in fold_dirs:
-            trained = max(glob.glob(os.path.join(d, "val-stats-epoch*.pt")),
-                          key=lambda p: int(p.rsplit("epoch", 1)[1].split(".")[0]))
-            imgsz = torch_load(trained)["imgsz"]
+            imgsz = torch_load(epoch_stats(d)[0])["imgsz"]
             folds.append(load_stats(evaluate_size(d, imgsz, args.threads, nms_iou, flip)))
         results.append(summarise(folds, folds[0][1]["imgsz"], folds[0][1]["variant"]))
     if args.json:

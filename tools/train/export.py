@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from metrics import NMS_IOU  # noqa: E402
 from model import ARCHS, STRIDES, Conv, build_model, count_gflops, count_params  # noqa: E402
 
 TRAINER_VERSION = "edgeinv-train 0.1"
@@ -39,7 +40,7 @@ def fuse_conv_bn(model):
     return model
 
 
-def export_onnx(model, out_path, imgsz, names, conf, description, iou=0.7):
+def export_onnx(model, out_path, imgsz, names, conf, description, iou=NMS_IOU):
     """Writes the ONNX file with Ultralytics-style metadata; returns the path. conf and iou: the score threshold
     and the NMS IoU it was chosen with (edgeinv_conf, edgeinv_iou: the C# detector's defaults for this file)."""
     import onnx
@@ -130,7 +131,7 @@ def main(argv=None):
         imgsz = args.imgsz or 640
         names = ["product"] if args.nc == 1 else [f"class{i}" for i in range(args.nc)]
         conf = args.conf if args.conf is not None else 0.25
-        iou = args.iou if args.iou is not None else 0.7
+        iou = args.iou if args.iou is not None else NMS_IOU
         desc = f"EdgeInventory {model.name} with RANDOM weights (for timing only, detects nothing)"
     else:
         model, ckpt = load_checkpoint_model(args.weights)
@@ -138,7 +139,7 @@ def main(argv=None):
         imgsz = args.imgsz or cfg.get("view_size") or cfg["imgsz"]
         names = cfg["names"]
         conf = args.conf if args.conf is not None else ckpt.get("best_conf")
-        iou = args.iou if args.iou is not None else cfg.get("nms_iou", 0.7)
+        iou = args.iou if args.iou is not None else cfg.get("nms_iou", NMS_IOU)
         if conf is None:
             sys.exit(f"{args.weights}: no operating threshold chosen on val in this checkpoint; pass --conf")
         init = " from COCO weights (YOLOX, Apache-2.0)" if cfg.get("pretrained") else ""

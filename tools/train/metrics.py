@@ -10,9 +10,12 @@ import torchvision
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 MAX_DET = 1000
+# NMS IoU of validation unless a run says otherwise (Ultralytics' predict default); a file exported without
+# its own carries it as edgeinv_iou, as the C# detector assumes for a file without the key.
+NMS_IOU = 0.7
 
 
-def postprocess(pred, conf=0.001, iou=0.7, max_det=MAX_DET):
+def postprocess(pred, conf=0.001, iou=NMS_IOU, max_det=MAX_DET):
     """pred [B, 4+nc, N] (the exported layout) -> per image [K, 6] (x1, y1, x2, y2, score, cls)."""
     out = []
     for p in pred.transpose(1, 2):  # [N, 4+nc]

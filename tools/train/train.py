@@ -27,7 +27,7 @@ import torch.nn as nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import ShelfDataset, collate, kfold_split, seed_worker  # noqa: E402
 from loss import DetectionLoss, ObjectnessDetectionLoss  # noqa: E402
-from metrics import DetectionStats, postprocess  # noqa: E402
+from metrics import NMS_IOU, DetectionStats, postprocess  # noqa: E402
 from model import ARCHS, build_model, count_gflops, count_params  # noqa: E402
 
 DEFAULT_PRETRAINED = {"yolox-nano": os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained",
@@ -171,7 +171,7 @@ def parse_args(argv):
     ap.add_argument("--zoom", type=float, default=0.5, help="random zoom range: 1 +/- this")
     ap.add_argument("--ema-tau", type=float, default=2000.0,
                     help="EMA warm-up in optimizer steps (smaller for short runs: about 1/5 of the steps)")
-    ap.add_argument("--nms-iou", type=float, default=0.7, help="NMS IoU used in validation")
+    ap.add_argument("--nms-iou", type=float, default=NMS_IOU, help="NMS IoU used in validation")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=None, help="loader processes (default 0 on cpu, 8 on cuda)")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")

@@ -97,23 +97,8 @@ public sealed record YoloModelInfo
         YoloOutputLayout layout = layoutOverride ?? DetectLayout(output, names.Count, meta, path);
         names = CompleteNames(names, output, layout, path);
 
-        float conf = FallbackConfidence;
-        if (meta["edgeinv_conf"] is string confText)
-        {
-            if (!float.TryParse(confText, NumberStyles.Float, CultureInfo.InvariantCulture, out conf) || conf is < 0f or > 1f)
-            {
-                throw new ModelFormatException(path, $"metadata 'edgeinv_conf' = '{confText}' is not a threshold between 0 and 1");
-            }
-        }
-
-        float iou = FallbackIoU;
-        if (meta["edgeinv_iou"] is string iouText)
-        {
-            if (!float.TryParse(iouText, NumberStyles.Float, CultureInfo.InvariantCulture, out iou) || !(iou is > 0f and <= 1f))
-            {
-                throw new ModelFormatException(path, $"metadata 'edgeinv_iou' = '{iouText}' is not an IoU threshold above 0 and at most 1");
-            }
-        }
+        float conf = meta.Number(path, "edgeinv_conf", FallbackConfidence, static c => c is not (< 0f or > 1f), "a threshold between 0 and 1");
+        float iou = meta.Number(path, "edgeinv_iou", FallbackIoU, static i => i is > 0f and <= 1f, "an IoU threshold above 0 and at most 1");
 
         string version = meta["version"] is string v && meta["date"] is string d ? $"{System.IO.Path.GetFileNameWithoutExtension(path)}@{v}/{d}"
             : meta["version"] is string v2 ? $"{System.IO.Path.GetFileNameWithoutExtension(path)}@{v2}"
@@ -246,10 +231,23 @@ internal sealed class Node(string name, NodeMetadata metadata)
     private string Symbol(int axis) => axis < metadata.SymbolicDimensions.Length && metadata.SymbolicDimensions[axis].Length > 0 ? metadata.SymbolicDimensions[axis] : "?";
 }
 
-/// <summary>The model's custom metadata (Ultralytics writes names, imgsz, stride, task there; the trainer adds edgeinv_conf).</summary>
+/// <summary>The model's custom metadata (Ultralytics writes names, imgsz, stride, task there; the trainer adds edgeinv_conf and edgeinv_iou).</summary>
 internal sealed class Metadata(IReadOnlyDictionary<string, string> custom)
 {
     public string? this[string key] => custom.TryGetValue(key, out string? value) ? value : null;
+
+    /// <summary>The number under <paramref name="key"/> (invariant culture), <paramref name="fallback"/> when absent; a value that does not parse or is not <paramref name="valid"/> refuses the model, saying it should be <paramref name="expected"/>.</summary>
+    public float Number(string path, string key, float fallback, Func<float, bool> valid, string expected)
+    {
+        if (this[key] is not string text)
+        {
+            return fallback;
+        }
+
+        return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && valid(value)
+            ? value
+            : throw new ModelFormatException(path, $"metadata '{key}' = '{text}' is not {expected}");
+    }
 }
 
 /// <summary>A model that is not a YOLO detector this project can read; the message names the file and the reason.</summary>
