@@ -99,6 +99,16 @@ public sealed class YoloDetectorTests
     }
 
     [Fact]
+    public void An_edgeinv_conf_of_NaN_refuses_the_model_instead_of_passing_its_range_check()
+    {
+        // NaN compares false with both bounds: a check written as "not below 0 or above 1" let it through,
+        // and every detection would then have been dropped (a score is never >= NaN).
+        string path = RepoPaths.OnnxFixture("yolov8_nan_conf.onnx");
+        var e = Assert.Throws<ModelFormatException>(() => YoloDetector.Open(path));
+        Assert.Equal($"{path}: metadata 'edgeinv_conf' = 'NaN' is not a threshold between 0 and 1", e.Message);
+    }
+
+    [Fact]
     public void Not_a_detector_is_refused_with_the_reason()
     {
         string path = RepoPaths.OnnxFixture("classifier.onnx");

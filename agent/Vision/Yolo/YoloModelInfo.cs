@@ -97,7 +97,7 @@ public sealed record YoloModelInfo
         YoloOutputLayout layout = layoutOverride ?? DetectLayout(output, names.Count, meta, path);
         names = CompleteNames(names, output, layout, path);
 
-        float conf = meta.Number(path, "edgeinv_conf", FallbackConfidence, static c => c is not (< 0f or > 1f), "a threshold between 0 and 1");
+        float conf = meta.Number(path, "edgeinv_conf", FallbackConfidence, static c => c is >= 0f and <= 1f, "a threshold between 0 and 1");
         float iou = meta.Number(path, "edgeinv_iou", FallbackIoU, static i => i is > 0f and <= 1f, "an IoU threshold above 0 and at most 1");
 
         string version = meta["version"] is string v && meta["date"] is string d ? $"{System.IO.Path.GetFileNameWithoutExtension(path)}@{v}/{d}"
