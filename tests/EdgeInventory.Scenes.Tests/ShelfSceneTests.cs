@@ -54,6 +54,60 @@ public sealed class ShelfSceneTests
                 Assert.True(row.Bays[b - 1].X2 <= row.Bays[b].X1 + 1e-9, $"{row.Bays[b - 1].Id} overlaps {row.Bays[b].Id}");
             }
         }
+
+        // Nor does a bay lie largely over the bays before it (its pixels would be their products).
+        AssertNoBayLargelyOverEarlierOnes(layout, new ShelfLayoutOptions().MaxOverlapShare);
+    }
+
+    [Fact]
+    public void A_bay_lying_over_earlier_bays_is_left_out_and_its_products_stay_unzoned()
+    {
+        // Two chains of boxes: a row of 18 tall boxes (three bays) and, over the middle of its first bay, a row
+        // of 4 short boxes that touch the tall ones (2 px of 20), so they chain apart. With bands as tall as the
+        // products (BandHalfHeight 1) the short row's bay lies over 35 % of the tall row's first bay, which keeps
+        // three products outside it: that bay is left out, and only with the rule.
+        var lines = new List<string>();
+        for (int i = 0; i < 18; i++)
+        {
+            lines.Add(Label(10 + (i * 30), 100, 28, 60)); // tall row: y 100..160
+        }
+
+        for (int i = 0; i < 4; i++)
+        {
+            lines.Add(Label(70 + (i * 24), 82, 20, 20)); // short row: y 82..102, x 70..162
+        }
+
+        ShelfPhoto photo = ShelfPhoto.FromImage("two-chains", new BgrImage(600, 240), lines, "test");
+        var tall = new ShelfLayoutOptions { BandHalfHeight = 1 };
+        ShelfLayout unfiltered = ShelfLayout.Find(photo, tall with { MaxOverlapShare = 1 });
+        Assert.Contains(unfiltered.Bays, b => Covered(unfiltered, b) > 0.25);
+
+        ShelfLayout layout = ShelfLayout.Find(photo, tall);
+        AssertNoBayLargelyOverEarlierOnes(layout, tall.MaxOverlapShare);
+        Assert.Equal(unfiltered.Bays.Count - 1, layout.Bays.Count);
+    }
+
+    private static string Label(double x1, double y1, double w, double h) => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture, $"0 {(x1 + (w / 2)) / 600} {(y1 + (h / 2)) / 240} {w / 600} {h / 240}");
+
+    private static double Covered(ShelfLayout layout, ShelfBay bay)
+    {
+        double covered = 0;
+        foreach (ShelfBay earlier in layout.Bays.TakeWhile(b => b != bay))
+        {
+            covered += Math.Max(0, Math.Min(bay.X2, earlier.X2) - Math.Max(bay.X1, earlier.X1))
+                * Math.Max(0, Math.Min(bay.Y2, earlier.Y2) - Math.Max(bay.Y1, earlier.Y1));
+        }
+
+        return covered / ((bay.X2 - bay.X1) * (bay.Y2 - bay.Y1));
+    }
+
+    private static void AssertNoBayLargelyOverEarlierOnes(ShelfLayout layout, double maxShare)
+    {
+        foreach (ShelfBay bay in layout.Bays)
+        {
+            Assert.True(Covered(layout, bay) <= maxShare + 1e-9, $"{bay.Id}: {Covered(layout, bay):P0} of it lies over earlier bays");
+        }
     }
 
     [Fact]

@@ -20,6 +20,13 @@ public sealed record ShelfLayoutOptions
     /// <summary>The bay's rectangle reaches this share of the median product height above the highest and below the lowest product centre.</summary>
     public double BandHalfHeight { get; init; } = 0.35;
 
+    /// <summary>
+    /// A bay whose rectangle lies over earlier bays by more than this share of its own area is left out: a zone's
+    /// pixels would be largely another zone's products (one shelf row chained twice where tall and short or stacked
+    /// boxes alternate), which no one configures and no witness can judge.
+    /// </summary>
+    public double MaxOverlapShare { get; init; } = 0.25;
+
     public string? Check()
     {
         if (RowOverlap is <= 0 or > 1)
@@ -35,6 +42,11 @@ public sealed record ShelfLayoutOptions
         if (BandHalfHeight is <= 0 or > 1)
         {
             return $"BandHalfHeight must be within (0, 1], not {BandHalfHeight}";
+        }
+
+        if (MaxOverlapShare is < 0 or > 1)
+        {
+            return $"MaxOverlapShare must be within [0, 1], not {MaxOverlapShare}";
         }
 
         return null;
@@ -125,6 +137,7 @@ public sealed class ShelfLayout
             .Select(t => (t.Row, t.InRow, X1: Math.Clamp(t.X1, 0, 1), Y1: Math.Clamp(t.Y1, 0, 1), X2: Math.Clamp(t.X2, 0, 1), Y2: Math.Clamp(t.Y2, 0, 1)))
             .Where(t => (t.X2 - t.X1) * (t.Y2 - t.Y1) >= ZonePolygon.MinimumArea * 2)
             .ToList();
+        bayRects = WithoutOverlaps(bayRects, options.MaxOverlapShare);
 
         // Assign, drop bays left with too few products, assign again (a dropped bay frees its products).
         List<int>[] members = Assign(photo, bayRects);
@@ -207,6 +220,29 @@ public sealed class ShelfLayout
         }
 
         return rows;
+    }
+
+    /// <summary>Keeps each rectangle, top row first, unless the kept ones before it cover more than <paramref name="maxShare"/> of its area.</summary>
+    private static List<(int Row, int InRow, double X1, double Y1, double X2, double Y2)> WithoutOverlaps(
+        List<(int Row, int InRow, double X1, double Y1, double X2, double Y2)> rects, double maxShare)
+    {
+        var kept = new List<(int Row, int InRow, double X1, double Y1, double X2, double Y2)>();
+        foreach (var r in rects)
+        {
+            double area = (r.X2 - r.X1) * (r.Y2 - r.Y1);
+            double covered = 0;
+            foreach (var k in kept)
+            {
+                covered += Math.Max(0, Math.Min(r.X2, k.X2) - Math.Max(r.X1, k.X1)) * Math.Max(0, Math.Min(r.Y2, k.Y2) - Math.Max(r.Y1, k.Y1));
+            }
+
+            if (covered <= maxShare * area)
+            {
+                kept.Add(r);
+            }
+        }
+
+        return kept;
     }
 
     private static List<List<int>> Chunk(List<int> row, int size, int minimum)
