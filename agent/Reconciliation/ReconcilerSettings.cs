@@ -25,6 +25,13 @@ public sealed record ReconcilerSettings
     /// </summary>
     public double OutOfStockBareShare { get; init; } = 0.6;
 
+    /// <summary>
+    /// One box seen where the zone held at least three when full is out of stock too when the pixels say at least this
+    /// share of its textured width went bare: a lone box on a bare shelf is the detector's mistake (a price strip, a
+    /// neighbour's overhang), not the last product. 1 takes it only when the whole width went bare.
+    /// </summary>
+    public double LoneBoxBareShare { get; init; } = 0.8;
+
     /// <summary>When zones learn what they look like full (shortages are judged against it).</summary>
     public BaselineSettings Baseline { get; init; } = new();
 
@@ -43,6 +50,11 @@ public sealed record ReconcilerSettings
         if (OutOfStockBareShare is < 0 or > 1)
         {
             return $"OutOfStockBareShare must be within [0, 1], not {OutOfStockBareShare}";
+        }
+
+        if (LoneBoxBareShare is < 0 or > 1)
+        {
+            return $"LoneBoxBareShare must be within [0, 1], not {LoneBoxBareShare}";
         }
 
         if (EmptyFractionUpdateStep is <= 0 or > 1)

@@ -135,7 +135,8 @@ public sealed class StockReconciler
     /// is empty width that appeared since (a stretch it never covered is none). Where the zone's pixels were read
     /// then and now, they are a second witness that does not share the detector's mistakes (boxes found on bare
     /// shelf, products lost beside it): the share left and the width emptied are the mean of what the detector
-    /// and the pixels say, and no product seen is out of stock only when the pixels agree the width went bare.
+    /// and the pixels say, and no product seen is out of stock only when the pixels agree the width went bare (one box
+    /// seen is, where they say nearly all of it did).
     /// Without a baseline (a zone never seen full) the planned facings decide, and an uncovered stretch is
     /// information only: nothing tells it from products the detector misses.
     /// </summary>
@@ -169,6 +170,12 @@ public sealed class StockReconciler
         if (facings == 0 && (wentBare is null || wentBare >= _settings.OutOfStockBareShare))
         {
             return new(DiscrepancyKind.OutOfStock, Severity.Critical, $"no product seen{seenFull}{pixels}; {expectedUnits} units expected");
+        }
+
+        if (facings == 1 && baseline is { Facings: >= MinFacingsForLoneBox } && wentBare >= _settings.LoneBoxBareShare)
+        {
+            return new(DiscrepancyKind.OutOfStock, Severity.Critical,
+                $"one box seen{seenFull}{pixels}: taken for the detector's mistake on bare shelf; {expectedUnits} units expected");
         }
 
         double left = baseline is null ? facings
@@ -221,6 +228,9 @@ public sealed class StockReconciler
             ? new(DiscrepancyKind.Gap, gone >= _settings.GapWarningThreshold ? Severity.Warning : Severity.Info, why)
             : null;
     }
+
+    /// <summary>A lone box is taken for a false one only where the zone showed at least this many when full (one of two is half the width).</summary>
+    private const int MinFacingsForLoneBox = 3;
 
     /// <summary>Below this share of textured width when full, a zone's pixels say nothing about what has gone.</summary>
     private const double MinTexturedShareWhenFull = 0.25;

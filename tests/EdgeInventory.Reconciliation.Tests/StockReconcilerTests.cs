@@ -137,6 +137,27 @@ public class StockReconcilerTests
     }
 
     [Fact]
+    public void One_box_left_on_a_width_the_pixels_see_gone_bare_is_out_of_stock_where_the_zone_held_three_or_more()
+    {
+        // Seen full with 4 boxes on a textured shelf. Now one box, and 90 % of the width bare: a lone false box (a
+        // price strip, a neighbour's overhang) on an emptied bay. Alone the mean of the witnesses said below minimum.
+        var full = new ZoneBaseline(4, 0.05, T0, BaselineSource.Commissioning, BareFraction: 0);
+        DiscrepancyEvent empty = Assert.Single(Run(NewReconciler(), Input(1, empty: 0.8, baseline: full, bare: 0.9)));
+        Assert.Equal((DiscrepancyKind.OutOfStock, Severity.Critical), (empty.Kind, empty.Severity));
+        Assert.Contains("one box seen (4 seen when full", empty.Detail);
+        Assert.Contains("taken for the detector's mistake on bare shelf", empty.Detail);
+
+        // 70 % bare is what one real product of four leaves: below minimum, as before.
+        Assert.Equal(DiscrepancyKind.BelowMinimum, Assert.Single(Run(NewReconciler(), Input(1, empty: 0.7, baseline: full, bare: 0.7))).Kind);
+        // Without the pixels, or on a zone that showed two when full (one box is half of it), the box counts.
+        Assert.Equal(DiscrepancyKind.BelowMinimum, Assert.Single(Run(NewReconciler(), Input(1, empty: 0.8, baseline: full))).Kind);
+        Assert.Equal(DiscrepancyKind.BelowMinimum, Assert.Single(Run(NewReconciler(), Input(1, empty: 0.8, baseline: full with { Facings = 2 }, bare: 0.95))).Kind);
+        // The setting: 1 takes it only when the whole width went bare.
+        var strict = new StockReconciler(new ReconcilerSettings { LoneBoxBareShare = 1 }, "s042", "edge-01");
+        Assert.Equal(DiscrepancyKind.BelowMinimum, Assert.Single(Run(strict, Input(1, empty: 0.8, baseline: full, bare: 0.9))).Kind);
+    }
+
+    [Fact]
     public void A_zone_the_detector_never_sees_is_judged_by_its_pixels_alone_and_is_only_information_without_them()
     {
         // Seen "full" with no box at all: the detector does not find these products.

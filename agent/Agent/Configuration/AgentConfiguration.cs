@@ -478,6 +478,7 @@ public static class AgentConfiguration
         AddRange(problems, A + "Reconciliation:ScannerFreshnessMinutes", r.ScannerFreshnessMinutes, 0, 525600, lowOpen: true);
         AddRange(problems, A + "Reconciliation:ScannerFacingTolerance", r.ScannerFacingTolerance, 0, 1, highOpen: true);
         AddRange(problems, A + "Reconciliation:OutOfStockBareShare", r.OutOfStockBareShare, 0, 1);
+        AddRange(problems, A + "Reconciliation:LoneBoxBareShare", r.LoneBoxBareShare, 0, 1);
         bool reconciliationInRange = problems.Count == beforeReconciliation;
         var reconciler = new ReconcilerSettings
         {
@@ -488,6 +489,7 @@ public static class AgentConfiguration
             ScannerFacingTolerance = r.ScannerFacingTolerance,
             Baseline = new BaselineSettings { LearnAtCommissioning = r.LearnBaselineAtCommissioning },
             OutOfStockBareShare = r.OutOfStockBareShare,
+            LoneBoxBareShare = r.LoneBoxBareShare,
         };
         if (reconciliationInRange)
         {

@@ -116,6 +116,9 @@ public sealed class ReconciliationOptions
     /// <summary>No product seen is out of stock only when at least this share of the width that was not bare when full looks bare now (with ReadShelfPixels).</summary>
     public double OutOfStockBareShare { get; set; } = 0.6;
 
+    /// <summary>With <c>ReadShelfPixels</c>, one box seen where three or more were when full is out of stock when at least this share of the width went bare.</summary>
+    public double LoneBoxBareShare { get; set; } = 0.8;
+
     /// <summary>A camera must be offline or stalled this long before an event is raised.</summary>
     public double CameraHealthInertiaSeconds { get; set; } = 30;
 
