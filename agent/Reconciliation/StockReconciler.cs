@@ -135,8 +135,8 @@ public sealed class StockReconciler
     /// is empty width that appeared since (a stretch it never covered is none). Where the zone's pixels were read
     /// then and now, they are a second witness that does not share the detector's mistakes (boxes found on bare
     /// shelf, products lost beside it): the share left and the width emptied are the mean of what the detector
-    /// and the pixels say, and no product seen is out of stock only when the pixels agree the width went bare (one box
-    /// seen is, where they say nearly all of it did).
+    /// and the pixels say; no product seen is out of stock only when the pixels agree the width went bare, and one box
+    /// seen is out of stock too where they say nearly all of it did.
     /// Without a baseline (a zone never seen full) the planned facings decide, and an uncovered stretch is
     /// information only: nothing tells it from products the detector misses.
     /// </summary>
