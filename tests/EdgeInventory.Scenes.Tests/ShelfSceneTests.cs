@@ -85,6 +85,8 @@ public sealed class ShelfSceneTests
         ShelfLayout layout = ShelfLayout.Find(photo, tall);
         AssertNoBayLargelyOverEarlierOnes(layout, tall.MaxOverlapShare);
         Assert.Equal(unfiltered.Bays.Count - 1, layout.Bays.Count);
+        // Its three products outside the short row's bay belong to no zone now (planned facings count them nowhere).
+        Assert.Equal(unfiltered.Bays.Sum(static b => b.PlannedFacings) - 3, layout.Bays.Sum(static b => b.PlannedFacings));
     }
 
     private static string Label(double x1, double y1, double w, double h) => string.Create(
